@@ -1,0 +1,34 @@
+# GridDesk: `make run` opens the demo community, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO := data/demo.sqlite
+
+.PHONY: run test bench lint clean system-deps
+
+$(STAMP): pyproject.toml
+	@bash scripts/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+$(DEMO): | $(STAMP)
+	mkdir -p data
+	$(VENV)/bin/griddesk demo $(DEMO)
+
+run: $(STAMP) $(DEMO)
+	$(VENV)/bin/griddesk --db $(DEMO)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/registry.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app db ui tests bench
+
+clean:
+	rm -rf build dist data/demo.sqlite

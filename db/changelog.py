@@ -1,0 +1,139 @@
+"""Change capture for sync: per-field triggers into change_log, and applying remote changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+# Synced tables are found by shape: every table with an `id`, a `community_id`
+# and a `deleted` column is synced; these hold node-local state instead.
+LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "resident_search"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one row set to a value at a stamp (what a bundle carries)."""
+
+    tbl: str
+    row_id: str
+    col: str
+    value: object
+    hlc: str
+    node: str
+    seq: int | None = None
+
+
+def synced_tables(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """Synced table name → its columns other than id, in schema order."""
+    out: dict[str, list[str]] = {}
+    for name in db.table_names():
+        if name in LOCAL_TABLES or name.startswith("sqlite_"):
+            continue
+        cols = [c.name for c in db[name].columns]
+        if {"id", "community_id", "deleted"} <= set(cols):
+            out[name] = [c for c in cols if c != "id"]
+    return out
+
+
+def install_triggers(db: sqlite_utils.Database) -> None:
+    """(Re)create the capture triggers of every synced table; run after each migration."""
+    conn = db.conn
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync\\_%' ESCAPE '\\'"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER [{name}]")
+    for tbl, cols in synced_tables(db).items():
+        def log(col: str, row: str, when: str) -> str:
+            return (
+                "INSERT INTO change_log (tbl, row_id, col, value, hlc, node) "
+                f"SELECT '{tbl}', {row}.id, '{col}', {row}.[{col}], gd_hlc(), gd_node() "
+                f"WHERE {when};"
+            )
+        inserts = "\n".join(log(c, "new", f"new.[{c}] IS NOT NULL") for c in cols)
+        updates = "\n".join(log(c, "new", f"old.[{c}] IS NOT new.[{c}]") for c in cols)
+        conn.execute(
+            f"CREATE TRIGGER [sync_{tbl}_insert] AFTER INSERT ON [{tbl}] "
+            f"WHEN gd_logging() BEGIN\n{inserts}\nEND"
+        )
+        conn.execute(
+            f"CREATE TRIGGER [sync_{tbl}_update] AFTER UPDATE ON [{tbl}] "
+            f"WHEN gd_logging() BEGIN\n"
+            f"SELECT RAISE(ABORT, 'the id of a synced row never changes') "
+            f"WHERE old.id IS NOT new.id;\n{updates}\nEND"
+        )
+        # Synced rows are never hard-deleted: a delete could not travel to the peer.
+        conn.execute(
+            f"CREATE TRIGGER [sync_{tbl}_no_delete] BEFORE DELETE ON [{tbl}] BEGIN "
+            f"SELECT RAISE(ABORT, 'synced rows are deleted by setting deleted = 1'); END"
+        )
+
+
+def changes_since(db: sqlite_utils.Database, seq: int = 0, limit: int | None = None
+                  ) -> list[Change]:
+    """Local changes with a sequence number above `seq`, oldest first."""
+    sql = "SELECT seq, tbl, row_id, col, value, hlc, node FROM change_log WHERE seq > ? ORDER BY seq"
+    params: list[object] = [seq]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [
+        Change(tbl=r[1], row_id=r[2], col=r[3], value=r[4], hlc=r[5], node=r[6], seq=r[0])
+        for r in db.conn.execute(sql, params)
+    ]
+
+
+def last_seq(db: sqlite_utils.Database) -> int:
+    return db.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM change_log").fetchone()[0]
+
+
+def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change]) -> int:
+    """Apply remote changes, last writer wins per field; nothing is re-logged.
+
+    Runs in one transaction: either every change is applied or none is.
+    Returns how many field values were written.
+    """
+    from db.connection import node_state, transaction  # connection imports this module
+
+    state = node_state(db)
+    tables = synced_tables(db)
+    conn = db.conn
+    rows: dict[tuple[str, str], list[Change]] = {}
+    for ch in changes:
+        cols = tables.get(ch.tbl)
+        if cols is None or ch.col not in cols:
+            raise ValueError(f"unknown field {ch.tbl}.{ch.col}")
+        rows.setdefault((ch.tbl, ch.row_id), []).append(ch)
+    applied = 0
+    with state.logging_suppressed(), transaction(db):
+        for (tbl, row_id), row_changes in rows.items():
+            winners: dict[str, Change] = {}
+            for ch in row_changes:
+                state.clock.observe(ch.hlc)
+                best = winners.get(ch.col)
+                if best is None or ch.hlc > best.hlc:
+                    winners[ch.col] = ch
+            current = dict(conn.execute(
+                "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
+            ).fetchall())
+            fresh = [ch for col, ch in winners.items() if col not in current or ch.hlc > current[col]]
+            if not fresh:
+                continue
+            exists = conn.execute(f"SELECT 1 FROM [{tbl}] WHERE id = ?", (row_id,)).fetchone()
+            if exists:
+                sets = ", ".join(f"[{ch.col}] = ?" for ch in fresh)
+                conn.execute(f"UPDATE [{tbl}] SET {sets} WHERE id = ?",
+                             [ch.value for ch in fresh] + [row_id])
+            else:
+                names = ", ".join(["id"] + [f"[{ch.col}]" for ch in fresh])
+                marks = ", ".join("?" for _ in range(len(fresh) + 1))
+                conn.execute(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})",
+                             [row_id] + [ch.value for ch in fresh])
+            conn.executemany(
+                "INSERT INTO field_clock (tbl, row_id, col, hlc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc",
+                [(tbl, row_id, ch.col, ch.hlc) for ch in fresh],
+            )
+            applied += len(fresh)
+    return applied

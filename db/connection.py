@@ -1,0 +1,162 @@
+"""Opening a GridDesk database: pragmas, node identity, clock, SQL functions, transactions."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from db import changelog, migrate
+from db.clock import HybridClock
+
+SearchKeyFn = Callable[[str | None, str | None, str | None], str]
+
+
+class DatabaseOpenError(Exception):
+    """The file cannot be opened as a GridDesk database; `reason` says why."""
+
+    def __init__(self, reason: str, path: Path, detail: str = "") -> None:
+        super().__init__(f"{reason}: {path} {detail}".strip())
+        self.reason = reason  # 'newer_schema' | 'not_a_database' | 'read_only' | 'missing'
+        self.path = path
+        self.detail = detail
+
+
+@dataclass
+class NodeState:
+    """What this connection knows about its node: identity, clock, capture switch."""
+
+    node_id: str
+    clock: HybridClock
+    logging: bool = True
+    search_key: SearchKeyFn | None = field(default=None, repr=False)
+
+    @contextmanager
+    def logging_suppressed(self) -> Iterator[None]:
+        before, self.logging = self.logging, False
+        try:
+            yield
+        finally:
+            self.logging = before
+
+
+def _plain_search_key(name: str | None, id_number: str | None, phone: str | None) -> str:
+    return " ".join(p for p in (name, id_number, phone) if p).lower()
+
+
+def open_database(path: str | os.PathLike[str], *, create: bool = False,
+                  search_key: SearchKeyFn | None = None) -> sqlite_utils.Database:
+    """Open (and migrate) a database file; refuse files we must not touch.
+
+    `search_key(name, id_number, phone)` builds a resident's search text; the
+    app layer passes its pinyin-aware one.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise DatabaseOpenError("missing", path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise DatabaseOpenError("read_only", path)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseOpenError("not_a_database", path, str(exc)) from exc
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > migrate.LATEST:
+            raise DatabaseOpenError("newer_schema", path, f"{version} > {migrate.LATEST}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        state = NodeState(node_id="", clock=HybridClock("-"),
+                          search_key=search_key or _plain_search_key)
+        db._griddesk = state  # type: ignore[attr-defined]
+        _register_functions(conn, state)
+        if migrate.migrate(db, path):
+            changelog.install_triggers(db)
+        _load_identity(db, state)
+    except DatabaseOpenError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseOpenError("not_a_database", path, str(exc)) from exc
+    return db
+
+
+def node_state(db: sqlite_utils.Database) -> NodeState:
+    return db._griddesk  # type: ignore[attr-defined]
+
+
+def _register_functions(conn: sqlite3.Connection, state: NodeState) -> None:
+    conn.create_function("gd_hlc", 0, lambda: state.clock.now())
+    conn.create_function("gd_node", 0, lambda: state.node_id)
+    conn.create_function("gd_logging", 0, lambda: 1 if state.logging else 0)
+    conn.create_function(
+        "gd_search_key", 3, lambda n, i, p: state.search_key(n, i, p), deterministic=True
+    )
+
+
+def _load_identity(db: sqlite_utils.Database, state: NodeState) -> None:
+    conn = db.conn
+    row = conn.execute("SELECT value FROM meta WHERE key = 'node_id'").fetchone()
+    if row is None:
+        node_id = secrets.token_hex(8)
+        conn.execute("INSERT INTO meta (key, value) VALUES ('node_id', ?)", (node_id,))
+    else:
+        node_id = row[0]
+    state.node_id = node_id
+    state.clock = HybridClock(node_id)
+    last = conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
+    if last:
+        state.clock.observe(last[0])
+    seen = get_meta(db, "hlc_seen")
+    if seen:
+        state.clock.observe(seen)
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+    db.conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One write transaction; nested uses become savepoints. Rolls back on error."""
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"sp_{secrets.token_hex(4)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

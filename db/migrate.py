@@ -1,0 +1,55 @@
+"""Forward-only numbered migrations (db/migrations/NNNN_*.sql), recorded in user_version."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _migrations() -> list[tuple[int, Path]]:
+    found = []
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        m = re.match(r"(\d{4})_", path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    found.sort()
+    numbers = [n for n, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations are not numbered 1..n: {numbers}")
+    return found
+
+
+LATEST = len(_migrations())
+
+
+def migrate(db: sqlite_utils.Database, path: Path | None = None) -> bool:
+    """Bring the schema to LATEST; returns True if anything was applied.
+
+    An existing database is first copied aside (online backup) so a failed
+    upgrade never costs data.
+    """
+    conn = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    pending = [(n, p) for n, p in _migrations() if n > version]
+    if not pending:
+        return False
+    if version > 0 and path is not None:
+        backup = path.with_name(f"{path.name}.before-v{pending[-1][0]}.bak")
+        dest = sqlite3.connect(backup)
+        with dest:
+            conn.backup(dest)
+        dest.close()
+    for number, script in pending:
+        sql = script.read_text(encoding="utf-8")
+        try:
+            conn.executescript(f"BEGIN;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return True

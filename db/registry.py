@@ -1,0 +1,304 @@
+"""Registry queries and writes: org units, compounds, buildings, units, households, residents,
+Party members. Plain values in and out; SQL stays visible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from db.connection import get_meta, transaction
+from db.ids import uuid7
+
+Row = dict[str, Any]
+
+# Columns a caller may write, per table (id, community_id and deleted are ours).
+WRITABLE: dict[str, tuple[str, ...]] = {
+    "org_units": ("parent_id", "level", "code", "name", "sort_order"),
+    "staff": ("org_unit_id", "name", "role", "phone", "note"),
+    "compounds": ("grid_id", "name", "management_kind", "address", "sort_order"),
+    "buildings": ("compound_id", "name", "floors", "chief_id", "sort_order"),
+    "units": ("building_id", "name", "sort_order"),
+    "households": ("unit_id", "door_number", "floor", "phone", "tags", "dwelling", "note"),
+    "residents": ("household_id", "name", "sex", "id_kind", "id_number", "birth_date", "phone",
+                  "relation", "residency", "ethnicity", "tags", "note"),
+    "party_members": ("resident_id", "name", "kind", "branch", "phone", "note"),
+}
+
+# "幸福里小区 3号楼2单元501": how a household's address reads everywhere.
+ADDRESS_SQL = "c.name || ' ' || b.name || u.name || h.door_number"
+# What an address is matched by: the same without the space.
+ADDRESS_KEY_SQL = "c.name || b.name || u.name || h.door_number"
+# "3-2-501": the shorthand people type.
+SHORT_ADDRESS_SQL = (
+    "replace(b.name, '号楼', '') || '-' || replace(u.name, '单元', '') || '-' || h.door_number"
+)
+# The same chain for rows that may have no household (residents, Party members).
+HOUSEHOLD_OF_RESIDENT = (
+    "LEFT JOIN households h ON h.id = r.household_id LEFT JOIN units u ON u.id = h.unit_id "
+    "LEFT JOIN buildings b ON b.id = u.building_id LEFT JOIN compounds c ON c.id = b.compound_id"
+)
+HOUSEHOLD_JOIN = (
+    "households h JOIN units u ON u.id = h.unit_id "
+    "JOIN buildings b ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id"
+)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict = ()) -> list[Row]:
+    cur = db.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _one(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict = ()) -> Row | None:
+    rows = _rows(db, sql, params)
+    return rows[0] if rows else None
+
+
+# --- writes -------------------------------------------------------------------------------
+
+def community_id(db: sqlite_utils.Database) -> str | None:
+    return get_meta(db, "community_id")
+
+
+def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any],
+           *, row_id: str | None = None, owner: str | None = None) -> str:
+    """Insert one row of a synced table; returns its new UUIDv7."""
+    cols = [c for c in values if c in WRITABLE[table]]
+    unknown = set(values) - set(cols)
+    if unknown:
+        raise ValueError(f"{table} has no writable columns {sorted(unknown)}")
+    row_id = row_id or uuid7()
+    owner = owner or community_id(db)
+    if owner is None:
+        raise ValueError("the database has no community yet")
+    names = ["id", "community_id", *cols]
+    db.conn.execute(
+        f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [row_id, owner, *(values[c] for c in cols)],
+    )
+    return row_id
+
+
+def insert_many(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]],
+                owner: str) -> None:
+    """Bulk insert (each row carries its own id), for demo data and imports."""
+    rows = list(rows)
+    if not rows:
+        return
+    cols = ["id", *[c for c in WRITABLE[table] if c in rows[0]]]
+    db.conn.executemany(
+        f"INSERT INTO [{table}] (community_id, {', '.join(cols)}) "
+        f"VALUES (?, {', '.join('?' * len(cols))})",
+        ([owner, *(r.get(c) for c in cols)] for r in rows),
+    )
+
+
+def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
+    cols = [c for c in values if c in WRITABLE[table]]
+    if set(values) - set(cols):
+        raise ValueError(f"{table} has no writable columns {sorted(set(values) - set(cols))}")
+    if not cols:
+        return
+    db.conn.execute(
+        f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in cols)} WHERE id = ?",
+        [*(values[c] for c in cols), row_id],
+    )
+
+
+def soft_delete(db: sqlite_utils.Database, table: str, row_id: str) -> None:
+    db.conn.execute(f"UPDATE [{table}] SET deleted = 1 WHERE id = ? AND deleted = 0", (row_id,))
+
+
+def get(db: sqlite_utils.Database, table: str, row_id: str) -> Row | None:
+    return _one(db, f"SELECT * FROM [{table}] WHERE id = ?", (row_id,))
+
+
+# --- the tree of grid › compound › building › unit -----------------------------------------
+
+def org_units(db: sqlite_utils.Database, level: str | None = None) -> list[Row]:
+    sql = "SELECT * FROM org_units WHERE deleted = 0"
+    params: list[Any] = []
+    if level:
+        sql += " AND level = ?"
+        params.append(level)
+    return _rows(db, sql + " ORDER BY sort_order, code", params)
+
+
+def tree_nodes(db: sqlite_utils.Database) -> dict[str, list[Row]]:
+    """Everything the navigation tree shows, with household counts per unit."""
+    return {
+        "grids": org_units(db, "grid"),
+        "compounds": _rows(db, "SELECT * FROM compounds WHERE deleted = 0 "
+                               "ORDER BY sort_order, name"),
+        "buildings": _rows(db, "SELECT * FROM buildings WHERE deleted = 0 "
+                               "ORDER BY sort_order, CAST(name AS INTEGER), name"),
+        "units": _rows(
+            db,
+            "SELECT u.*, (SELECT count(*) FROM households h "
+            "             WHERE h.unit_id = u.id AND h.deleted = 0) AS households "
+            "FROM units u WHERE u.deleted = 0 ORDER BY u.sort_order, u.name",
+        ),
+    }
+
+
+SCOPE_COLUMN = {"grid": "c.grid_id", "compound": "c.id", "building": "b.id", "unit": "u.id"}
+
+
+def household_ids(db: sqlite_utils.Database, scope: str | None = None,
+                  scope_id: str | None = None) -> list[str]:
+    """Ids of the live households in a grid/compound/building/unit, in address order."""
+    sql = f"SELECT h.id FROM {HOUSEHOLD_JOIN} WHERE h.deleted = 0"
+    params: list[Any] = []
+    if scope:
+        sql += f" AND {SCOPE_COLUMN[scope]} = ?"
+        params.append(scope_id)
+    sql += (" ORDER BY c.sort_order, c.name, b.sort_order, CAST(b.name AS INTEGER), b.name,"
+            " u.sort_order, u.name, h.floor, CAST(h.door_number AS INTEGER), h.door_number")
+    return [r[0] for r in db.conn.execute(sql, params)]
+
+
+def household_rows(db: sqlite_utils.Database, ids: Sequence[str]) -> list[Row]:
+    """Display rows for the given households (any order in, same order out)."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = _rows(
+        db,
+        f"SELECT h.*, {ADDRESS_SQL} AS address, c.name AS compound, b.name AS building, "
+        f"u.name AS unit, "
+        f"(SELECT count(*) FROM residents r WHERE r.household_id = h.id AND r.deleted = 0) "
+        f"  AS members, "
+        f"(SELECT r.name FROM residents r WHERE r.household_id = h.id AND r.deleted = 0 "
+        f"   ORDER BY (r.relation = '户主') DESC, r.birth_date LIMIT 1) AS head "
+        f"FROM {HOUSEHOLD_JOIN} WHERE h.id IN ({marks})",
+        list(ids),
+    )
+    by_id = {r["id"]: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def household_address(db: sqlite_utils.Database, household_id: str) -> str | None:
+    row = db.conn.execute(f"SELECT {ADDRESS_SQL} FROM {HOUSEHOLD_JOIN} WHERE h.id = ?",
+                          (household_id,)).fetchone()
+    return row[0] if row else None
+
+
+def household_by_door(db: sqlite_utils.Database, unit_id: str, door_number: str,
+                      exclude_id: str | None = None) -> Row | None:
+    return _one(
+        db,
+        "SELECT * FROM households WHERE unit_id = ? AND door_number = ? AND deleted = 0 "
+        "AND id IS NOT ?",
+        (unit_id, door_number, exclude_id),
+    )
+
+
+def residents_of_household(db: sqlite_utils.Database, household_id: str) -> list[Row]:
+    return _rows(
+        db,
+        "SELECT * FROM residents WHERE household_id = ? AND deleted = 0 "
+        "ORDER BY (relation = '户主') DESC, birth_date",
+        (household_id,),
+    )
+
+
+def resident_by_id_number(db: sqlite_utils.Database, owner: str, id_number: str,
+                          exclude_id: str | None = None) -> Row | None:
+    return _one(
+        db,
+        f"SELECT r.*, {ADDRESS_SQL} AS address FROM residents r "
+        f"{HOUSEHOLD_OF_RESIDENT} "
+        "WHERE r.community_id = ? AND r.id_number = ? AND r.deleted = 0 AND r.id IS NOT ?",
+        (owner, id_number, exclude_id),
+    )
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def search_resident_ids(db: sqlite_utils.Database, query: str, address: str | None = None,
+                        *, people: bool = True, limit: int = 2000) -> list[str]:
+    """Live residents whose search key (name, pinyin, initials, ID, phone) contains `query`
+    or whose household's address contains `address`; best matches first."""
+    pattern = f"%{query}%"
+    address_pattern = f"%{address or query}%"
+    person = (
+        "SELECT s.resident_id AS id FROM resident_search s WHERE s.key LIKE :p"
+        if people else "SELECT NULL AS id WHERE 0"
+    )
+    sql = (
+        f"WITH hits AS ({person} UNION "
+        f"  SELECT r.id FROM {HOUSEHOLD_JOIN} JOIN residents r ON r.household_id = h.id "
+        f"  WHERE h.deleted = 0 AND ({ADDRESS_KEY_SQL} LIKE :a OR {SHORT_ADDRESS_SQL} LIKE :a "
+        f"        OR h.phone LIKE :p)) "
+        "SELECT r.id FROM hits JOIN residents r ON r.id = hits.id WHERE r.deleted = 0 "
+        "ORDER BY (r.name = :q) DESC, (r.name LIKE :q || '%') DESC, r.name LIMIT :limit"
+    )
+    return [r[0] for r in db.conn.execute(sql, {"p": pattern, "a": address_pattern, "q": query, "limit": limit})]
+
+
+def resident_rows(db: sqlite_utils.Database, ids: Sequence[str]) -> list[Row]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = _rows(
+        db,
+        f"SELECT r.*, {ADDRESS_SQL} AS address, h.door_number FROM residents r "
+        f"{HOUSEHOLD_OF_RESIDENT} WHERE r.id IN ({marks})",
+        list(ids),
+    )
+    by_id = {r["id"]: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# --- Party members and staff ------------------------------------------------------------------
+
+def party_members(db: sqlite_utils.Database) -> list[Row]:
+    return _rows(
+        db,
+        f"SELECT p.*, {ADDRESS_SQL} AS address FROM party_members p "
+        f"LEFT JOIN residents r ON r.id = p.resident_id "
+        f"{HOUSEHOLD_OF_RESIDENT} "
+        "WHERE p.deleted = 0 ORDER BY p.name",
+    )
+
+
+def party_member_of_resident(db: sqlite_utils.Database, resident_id: str) -> Row | None:
+    return _one(db, "SELECT * FROM party_members WHERE resident_id = ? AND deleted = 0",
+                (resident_id,))
+
+
+def staff(db: sqlite_utils.Database, role: str | None = None) -> list[Row]:
+    sql, params = "SELECT * FROM staff WHERE deleted = 0", []
+    if role:
+        sql += " AND role = ?"
+        params.append(role)
+    return _rows(db, sql + " ORDER BY role, name", params)
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Live row counts for the overview."""
+    q = {
+        "grids": "SELECT count(*) FROM org_units WHERE level = 'grid' AND deleted = 0",
+        "compounds": "SELECT count(*) FROM compounds WHERE deleted = 0",
+        "buildings": "SELECT count(*) FROM buildings WHERE deleted = 0",
+        "households": "SELECT count(*) FROM households WHERE deleted = 0",
+        "residents": "SELECT count(*) FROM residents WHERE deleted = 0",
+        "party_members": "SELECT count(*) FROM party_members WHERE deleted = 0",
+        "staff": "SELECT count(*) FROM staff WHERE deleted = 0",
+    }
+    return {k: db.conn.execute(sql).fetchone()[0] for k, sql in q.items()}
+
+
+def tag_counts(db: sqlite_utils.Database, table: str, tags: Sequence[str]) -> dict[str, int]:
+    return {
+        t: db.conn.execute(
+            f"SELECT count(*) FROM [{table}] WHERE deleted = 0 AND (' ' || tags || ' ') LIKE ?",
+            (f"% {t} %",),
+        ).fetchone()[0]
+        for t in tags
+    }
+
+
+__all__ = ["transaction"]

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian libraries Qt needs (offscreen and on screen) and the tools the
+# tests use, when they are missing and we may install them. Safe to run again.
+set -euo pipefail
+need=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libEGL.so.1        || need+=(libegl1)
+have_lib libGL.so.1         || need+=(libgl1)
+have_lib libxkbcommon.so.0  || need+=(libxkbcommon0)
+have_lib libxkbcommon-x11.so.0 || need+=(libxkbcommon-x11-0)
+have_lib libxcb-cursor.so.0 || need+=(libxcb-cursor0)
+have_lib libfontconfig.so.1 || need+=(libfontconfig1)
+have_lib libdbus-1.so.3     || need+=(libdbus-1-3)
+command -v objdump >/dev/null || need+=(binutils)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "Missing system packages: ${need[*]} (install them with your package manager)" >&2
+  exit 0
+fi
+echo "Installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null

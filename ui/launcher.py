@@ -1,0 +1,76 @@
+"""Entry point of `griddesk`: the window, or (without Qt) any other command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app.cli import build_parser, run_command
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command:
+        return run_command(args)
+    return run_window(args.db, smoke=args.smoke)
+
+
+def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
+    from PySide6.QtCore import QLockFile, QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+    from app.database import OpenError, community_info, default_db_path, open_community_db
+    from ui.community_dialog import CommunityDialog
+    from ui.main_window import MainWindow
+    from ui.resources import install_fonts
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("GridDesk")
+    app.setApplicationDisplayName("社区网格通")
+    app.setFont(install_fonts())
+
+    def fail(title: str, message: str) -> int:
+        if smoke:
+            print(f"{title}:{message}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, title, message)
+        return 1
+
+    path = Path(db_path) if db_path else default_db_path()
+    if not path.exists():
+        if smoke:
+            return fail("无法打开数据库", f"找不到数据库文件:{path}")
+        dialog = CommunityDialog(path)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return 0
+        path = dialog.opened_path or path
+
+    lock = QLockFile(f"{path}.lock")
+    lock.setStaleLockTime(0)  # a crashed instance's lock is recognised by its dead PID
+    if not lock.tryLock(200):
+        return fail("社区网格通已在运行",
+                    f"这个数据库已经在另一个社区网格通窗口中打开:{path}\n"
+                    "请切换到那个窗口继续工作(同一份数据同时只能由一个窗口修改)。")
+    try:
+        db = open_community_db(path)
+    except OpenError as exc:
+        lock.unlock()
+        return fail("无法打开数据库", exc.message)
+    if community_info(db) is None:
+        return fail("数据库还没有社区信息",
+                    f"{path} 里还没有填写社区信息。请删除该文件后重新启动,按提示填写。")
+
+    window = MainWindow(db, path)
+    window.show()
+    if smoke:
+        def finish() -> None:
+            app.exit(0 if window.isVisible() else 3)
+        QTimer.singleShot(0, finish)
+    status = app.exec()
+    db.conn.close()
+    lock.unlock()
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

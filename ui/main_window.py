@@ -1,0 +1,82 @@
+"""The main window: navigation on the left, one page per area of work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from app.database import community_info
+from ui.events import AppEvents
+from ui.overview_page import OverviewPage
+from ui.party_page import PartyPage
+from ui.pending_page import ISOLATION_LINES, SYNC_LINES, PendingPage
+from ui.registry_page import RegistryPage
+from ui.settings_page import SettingsPage
+
+NAV_STYLE = """
+QListWidget#nav { background: #1f3a5f; color: #e8eef6; border: none; font-size: 12pt; }
+QListWidget#nav::item { padding: 12px 18px; }
+QListWidget#nav::item:selected { background: #2f5d93; color: white; }
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: sqlite_utils.Database, db_path: Path) -> None:
+        super().__init__()
+        self.db = db
+        self.events = AppEvents(self)
+        info = community_info(db)
+        self.setWindowTitle(self.tr("社区网格通 — {0}").format(info.name if info else ""))
+        self.resize(1280, 800)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(150)
+        self.nav.setIconSize(QSize(0, 0))
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.pages = QStackedWidget()
+        self.registry_page = RegistryPage(db, self.events)
+        self.party_page = PartyPage(db, self.events)
+        for title, page in [
+            (self.tr("概览"), OverviewPage(db, self.events)),
+            (self.tr("楼栋住户"), self.registry_page),
+            (self.tr("党员联户"), self.party_page),
+            (self.tr("居家隔离"), PendingPage(self.tr("居家隔离"), ISOLATION_LINES)),
+            (self.tr("同步"), PendingPage(self.tr("与区里同步"), SYNC_LINES)),
+            (self.tr("设置"), SettingsPage(db, db_path)),
+        ]:
+            self.nav.addItem(QListWidgetItem(title))
+            self.pages.addWidget(page)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(1)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        where = QLabel(str(db_path))
+        where.setStyleSheet("color: #5f6b7a;")
+        self.statusBar().addPermanentWidget(where)
+        if info:
+            self.statusBar().showMessage(f"{info.district} {info.street} {info.name}")
+
+    def go_to(self, title: str) -> None:
+        for i in range(self.nav.count()):
+            if self.nav.item(i).text() == title:
+                self.nav.setCurrentRow(i)
+                return
+        raise KeyError(title)

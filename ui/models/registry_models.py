@@ -1,0 +1,106 @@
+"""Table models of the registry: households of a tree node, residents, search results."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from app import registry
+from app.validation import mask_id_number
+from ui.models.lazy_table import Column, LazyTableModel
+
+
+def age(row: dict[str, Any], today: date | None = None) -> int | None:
+    if not row.get("birth_date"):
+        return None
+    born = date.fromisoformat(row["birth_date"])
+    today = today or date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+SEX = registry.SEX_LABELS
+RESIDENCY = registry.RESIDENCY_LABELS
+
+HOUSEHOLD_COLUMNS = [
+    Column("门牌", lambda r: f"{r['building']}{r['unit']}{r['door_number']}"),
+    Column("户主", lambda r: r["head"] or "(无人)"),
+    Column("人数", lambda r: r["members"], align_right=True),
+    Column("联系电话", lambda r: r["phone"]),
+    Column("居住", lambda r: registry.DWELLING_LABELS.get(r["dwelling"], "")),
+    Column("标签", lambda r: r["tags"]),
+    Column("楼院", lambda r: r["compound"]),
+]
+
+RESIDENT_COLUMNS = [
+    Column("姓名", lambda r: r["name"]),
+    Column("性别", lambda r: SEX.get(r["sex"] or "", "")),
+    Column("年龄", age, align_right=True),
+    Column("证件号码", lambda r: mask_id_number(r["id_number"] or "")),
+    Column("联系电话", lambda r: r["phone"]),
+    Column("与户主关系", lambda r: r["relation"]),
+    Column("居住类型", lambda r: RESIDENCY.get(r["residency"], "")),
+    Column("标签", lambda r: r["tags"]),
+]
+
+SEARCH_COLUMNS = [
+    Column("姓名", lambda r: r["name"]),
+    Column("性别", lambda r: SEX.get(r["sex"] or "", "")),
+    Column("年龄", age, align_right=True),
+    Column("证件号码", lambda r: mask_id_number(r["id_number"] or "")),
+    Column("联系电话", lambda r: r["phone"]),
+    Column("住址", lambda r: r["address"]),
+]
+
+
+class HouseholdTableModel(LazyTableModel):
+    def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
+        super().__init__(HOUSEHOLD_COLUMNS, lambda ids: registry.household_rows(db, ids), parent)
+
+
+class SearchResultModel(LazyTableModel):
+    def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
+        super().__init__(SEARCH_COLUMNS, lambda ids: registry.resident_rows(db, ids), parent)
+
+
+class ResidentTableModel(QAbstractTableModel):
+    """The members of one household: a handful of rows, read at once."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict[str, Any]] = []
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def row_data(self, row: int) -> dict[str, Any] | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, resident_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r["id"] == resident_id), -1)
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(RESIDENT_COLUMNS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        column = RESIDENT_COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = column.value(self._rows[index.row()])
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return RESIDENT_COLUMNS[section].header
+        return None
