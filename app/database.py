@@ -13,8 +13,8 @@ import sqlite_utils
 from app.errors import FormError
 from app.search_keys import name_search_key
 from db import registry as db_registry
-from db.ids import uuid7
 from db.connection import DatabaseOpenError, get_meta, open_database, set_meta, transaction
+from db.ids import uuid7
 
 APP_NAME = "GridDesk"
 

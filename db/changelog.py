@@ -45,7 +45,7 @@ def install_triggers(db: sqlite_utils.Database) -> None:
     ).fetchall():
         conn.execute(f"DROP TRIGGER [{name}]")
     for tbl, cols in synced_tables(db).items():
-        def log(col: str, row: str, when: str) -> str:
+        def log(col: str, row: str, when: str, tbl: str = tbl) -> str:
             return (
                 "INSERT INTO change_log (tbl, row_id, col, value, hlc, node) "
                 f"SELECT '{tbl}', {row}.id, '{col}', {row}.[{col}], gd_hlc(), gd_node() "
@@ -73,7 +73,8 @@ def install_triggers(db: sqlite_utils.Database) -> None:
 def changes_since(db: sqlite_utils.Database, seq: int = 0, limit: int | None = None
                   ) -> list[Change]:
     """Local changes with a sequence number above `seq`, oldest first."""
-    sql = "SELECT seq, tbl, row_id, col, value, hlc, node FROM change_log WHERE seq > ? ORDER BY seq"
+    sql = ("SELECT seq, tbl, row_id, col, value, hlc, node FROM change_log "
+           "WHERE seq > ? ORDER BY seq")
     params: list[object] = [seq]
     if limit is not None:
         sql += " LIMIT ?"
@@ -117,7 +118,8 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change]) -> int:
             current = dict(conn.execute(
                 "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
             ).fetchall())
-            fresh = [ch for col, ch in winners.items() if col not in current or ch.hlc > current[col]]
+            fresh = [ch for col, ch in winners.items()
+                     if col not in current or ch.hlc > current[col]]
             if not fresh:
                 continue
             exists = conn.execute(f"SELECT 1 FROM [{tbl}] WHERE id = ?", (row_id,)).fetchone()

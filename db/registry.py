@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.connection import get_meta, transaction
+from db.connection import get_meta
 from db.ids import uuid7
 
 Row = dict[str, Any]
@@ -48,7 +48,7 @@ HOUSEHOLD_JOIN = (
 def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict = ()) -> list[Row]:
     cur = db.conn.execute(sql, params)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _one(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict = ()) -> Row | None:
@@ -235,7 +235,8 @@ def search_resident_ids(db: sqlite_utils.Database, query: str, address: str | No
         "SELECT r.id FROM hits JOIN residents r ON r.id = hits.id WHERE r.deleted = 0 "
         "ORDER BY (r.name = :q) DESC, (r.name LIKE :q || '%') DESC, r.name LIMIT :limit"
     )
-    return [r[0] for r in db.conn.execute(sql, {"p": pattern, "a": address_pattern, "q": query, "limit": limit})]
+    params = {"p": pattern, "a": address_pattern, "q": query, "limit": limit}
+    return [r[0] for r in db.conn.execute(sql, params)]
 
 
 def resident_rows(db: sqlite_utils.Database, ids: Sequence[str]) -> list[Row]:
@@ -300,5 +301,3 @@ def tag_counts(db: sqlite_utils.Database, table: str, tags: Sequence[str]) -> di
         for t in tags
     }
 
-
-__all__ = ["transaction"]

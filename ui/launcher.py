@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 from app.cli import build_parser, run_command
+
+_STARTED = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +68,8 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
     window.show()
     if smoke:
         def finish() -> None:
+            if os.environ.get("GRIDDESK_TIMING"):
+                print(f"shown_after_s={time.perf_counter() - _STARTED:.3f}", file=sys.stderr)
             app.exit(0 if window.isVisible() else 3)
         QTimer.singleShot(0, finish)
     status = app.exec()

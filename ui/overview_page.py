@@ -42,7 +42,8 @@ class OverviewPage(QWidget):
             self.values[key] = value
         self.tags = QLabel()
         self.tags.setWordWrap(True)
-        later = QLabel(self.tr("党员联户覆盖率、居家隔离今日待查和同步状态将在对应功能上线后显示在这里。"))
+        later = QLabel(self.tr(
+            "党员联户覆盖率、居家隔离今日待查和同步状态将在对应功能上线后显示在这里。"))
         later.setStyleSheet("color: #5f6b7a;")
         later.setWordWrap(True)
         layout = QVBoxLayout(self)

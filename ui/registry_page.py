@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlite_utils
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -408,10 +408,10 @@ class RegistryPage(QWidget):
 
     def delete_building(self, building_id: str) -> None:
         building = registry.get(self.db, "buildings", building_id)
-        if confirm(self, self.tr("删除楼栋"),
-                   self.tr("确定删除“{0}”及其单元吗?").format(building["name"])):
-            if self._guard(lambda: registry.delete_building(self.db, building_id)):
-                self.events.registry_changed.emit()
+        asked = confirm(self, self.tr("删除楼栋"),
+                        self.tr("确定删除“{0}”及其单元吗?").format(building["name"]))
+        if asked and self._guard(lambda: registry.delete_building(self.db, building_id)):
+            self.events.registry_changed.emit()
 
     # --- search ----------------------------------------------------------------------
     def run_search(self) -> None:
@@ -472,5 +472,3 @@ class RegistryPage(QWidget):
         for b in (self.b_edit_resident, self.b_party, self.b_delete_resident):
             b.setEnabled(has and self.members.rowCount() > 0)
 
-
-__all__ = ["RegistryPage", "QAction"]

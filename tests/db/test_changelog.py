@@ -123,10 +123,9 @@ def test_applying_remote_changes_does_not_relog_and_last_writer_wins(db, tmp_pat
 def test_failed_transaction_leaves_no_log(db):
     unit = _unit(db)
     before = changelog.last_seq(db)
-    with pytest.raises(sqlite3.IntegrityError):
-        with transaction(db):
-            registry.insert(db, "households", {"unit_id": unit, "door_number": "501"})
-            registry.insert(db, "households", {"unit_id": "no-such-unit", "door_number": "1"})
+    with pytest.raises(sqlite3.IntegrityError), transaction(db):
+        registry.insert(db, "households", {"unit_id": unit, "door_number": "501"})
+        registry.insert(db, "households", {"unit_id": "no-such-unit", "door_number": "1"})
     assert changelog.last_seq(db) == before
     assert registry.household_ids(db) == []
 
