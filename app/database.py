@@ -11,7 +11,7 @@ import platformdirs
 import sqlite_utils
 
 from app.errors import FormError
-from app.search_keys import name_search_key
+from app.search_keys import name_primary_key, name_search_key
 from db import registry as db_registry
 from db.connection import DatabaseOpenError, get_meta, open_database, set_meta, transaction
 from db.ids import uuid7
@@ -58,7 +58,8 @@ def open_community_db(path: str | os.PathLike[str], *, create: bool = False
                       ) -> sqlite_utils.Database:
     """Open a GridDesk database, translating refusals into Chinese messages."""
     try:
-        return open_database(path, create=create, search_key=resident_search_key)
+        return open_database(path, create=create, search_key=resident_search_key,
+                             reading=name_primary_key)
     except DatabaseOpenError as exc:
         raise OpenError(_MESSAGES[exc.reason].format(path=exc.path), exc.reason) from exc
 

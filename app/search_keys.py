@@ -119,6 +119,36 @@ def _initials(syllables: list[str] | tuple[str, ...]) -> str:
     return "".join(s[0] for s in syllables if s)
 
 
+def _split_name(name: str) -> tuple[str, int, list[str], list[str]] | None:
+    """(cleaned name, surname length, surname syllables, given-name syllables)."""
+    parts = _name_parts(name)
+    if not parts:
+        return None
+    cleaned = "".join(parts)
+    units = _units(parts)
+    if len(units) >= 2 and units[0][1] and cleaned[:2] in _COMPOUND_SURNAMES:
+        surname_len = 2
+    elif units[0][1]:
+        surname_len = 1
+    else:
+        surname_len = 0  # a Latin or unreadable first unit: no surname variants
+    # Surname and given name are read separately, so that a phrase never straddles the two.
+    return (cleaned, surname_len, _syllables(units[:surname_len]),
+            _syllables(units[surname_len:]))
+
+
+def name_primary_key(name: str) -> str:
+    """The usual reading as "<full pinyin> <first letters>", the surname read as a surname
+    (单田芳 → "shantianfang stf"): search ranks these hits first and sorts by them."""
+    split = _split_name(name)
+    if split is None:
+        return ""
+    cleaned, surname_len, surname, given = split
+    special = _SURNAME_READINGS.get(cleaned[:surname_len]) if surname_len else None
+    syllables = [*(special or surname), *given]
+    return f"{''.join(syllables)} {_initials(syllables)}"
+
+
 def name_search_key(name: str) -> str:
     """Return the lowercase, space-separated tokens a resident's name is found by.
 
@@ -128,21 +158,10 @@ def name_search_key(name: str) -> str:
     A query (see normalize_query) never spans two tokens, so a token contained in another one
     is dropped to keep the stored key short.
     """
-    parts = _name_parts(name)
-    if not parts:
+    split = _split_name(name)
+    if split is None:
         return ""
-    cleaned = "".join(parts)
-    units = _units(parts)
-    if len(units) >= 2 and units[0][1] and cleaned[:2] in _COMPOUND_SURNAMES:
-        surname_len = 2
-    elif units[0][1]:
-        surname_len = 1
-    else:
-        surname_len = 0  # a Latin or unreadable first unit: no surname variants
-
-    # Surname and given name are read separately, so that a phrase never straddles the two.
-    surname = _syllables(units[:surname_len])
-    given = _syllables(units[surname_len:])
+    cleaned, surname_len, surname, given = split
     tokens = [cleaned, "".join(surname + given), _initials(surname + given)]
 
     if surname_len:

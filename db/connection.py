@@ -16,6 +16,7 @@ from db import changelog, migrate
 from db.clock import HybridClock
 
 SearchKeyFn = Callable[[str | None, str | None, str | None], str]
+ReadingFn = Callable[[str | None], str]
 
 
 class DatabaseOpenError(Exception):
@@ -36,6 +37,7 @@ class NodeState:
     clock: HybridClock
     logging: bool = True
     search_key: SearchKeyFn | None = field(default=None, repr=False)
+    reading: ReadingFn | None = field(default=None, repr=False)
 
     @contextmanager
     def logging_suppressed(self) -> Iterator[None]:
@@ -51,11 +53,13 @@ def _plain_search_key(name: str | None, id_number: str | None, phone: str | None
 
 
 def open_database(path: str | os.PathLike[str], *, create: bool = False,
-                  search_key: SearchKeyFn | None = None) -> sqlite_utils.Database:
+                  search_key: SearchKeyFn | None = None,
+                  reading: ReadingFn | None = None) -> sqlite_utils.Database:
     """Open (and migrate) a database file; refuse files we must not touch.
 
-    `search_key(name, id_number, phone)` builds a resident's search text; the
-    app layer passes its pinyin-aware one.
+    `search_key(name, id_number, phone)` builds a resident's search text and
+    `reading(name)` the text hits are ranked and sorted by; the app layer passes
+    its pinyin-aware ones.
     """
     path = Path(path)
     if not path.exists():
@@ -79,7 +83,8 @@ def open_database(path: str | os.PathLike[str], *, create: bool = False,
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn)
         state = NodeState(node_id="", clock=HybridClock("-"),
-                          search_key=search_key or _plain_search_key)
+                          search_key=search_key or _plain_search_key,
+                          reading=reading or (lambda name: (name or "").lower()))
         db._griddesk = state  # type: ignore[attr-defined]
         _register_functions(conn, state)
         if migrate.migrate(db, path):
@@ -105,6 +110,7 @@ def _register_functions(conn: sqlite3.Connection, state: NodeState) -> None:
     conn.create_function(
         "gd_search_key", 3, lambda n, i, p: state.search_key(n, i, p), deterministic=True
     )
+    conn.create_function("gd_reading", 1, lambda n: state.reading(n), deterministic=True)
 
 
 def _load_identity(db: sqlite_utils.Database, state: NodeState) -> None:

@@ -232,8 +232,13 @@ def search_resident_ids(db: sqlite_utils.Database, query: str, address: str | No
         f"  SELECT r.id FROM {HOUSEHOLD_JOIN} JOIN residents r ON r.household_id = h.id "
         f"  WHERE h.deleted = 0 AND ({ADDRESS_KEY_SQL} LIKE :a OR {SHORT_ADDRESS_SQL} LIKE :a "
         f"        OR h.phone LIKE :p)) "
-        "SELECT r.id FROM hits JOIN residents r ON r.id = hits.id WHERE r.deleted = 0 "
-        "ORDER BY (r.name = :q) DESC, (r.name LIKE :q || '%') DESC, r.name LIMIT :limit"
+        # Best first: the exact name, names starting with it, names whose usual reading
+        # starts with it, then other readings (surname variants), the rest; by pinyin.
+        "SELECT r.id FROM hits JOIN residents r ON r.id = hits.id "
+        "LEFT JOIN resident_search s ON s.resident_id = r.id WHERE r.deleted = 0 "
+        "ORDER BY (r.name = :q) DESC, (r.name LIKE :q || '%') DESC, "
+        "  (' ' || s.reading) LIKE '% ' || :q || '%' DESC, "
+        "  (' ' || s.key) LIKE '% ' || :q || '%' DESC, s.reading LIMIT :limit"
     )
     params = {"p": pattern, "a": address_pattern, "q": query, "limit": limit}
     return [r[0] for r in db.conn.execute(sql, params)]

@@ -53,6 +53,8 @@ def make_table(model) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
     header.setDefaultSectionSize(110)
+    for column, width in enumerate(getattr(model, "widths", list)()):
+        view.setColumnWidth(column, width)
     return view
 
 

@@ -147,15 +147,16 @@ CREATE INDEX party_members_resident ON party_members (resident_id);
 -- connection's gd_search_key() function, so remote changes are found too.
 CREATE TABLE resident_search (
     resident_id TEXT PRIMARY KEY,
-    key         TEXT NOT NULL
+    key         TEXT NOT NULL,           -- every way the resident is found
+    reading     TEXT NOT NULL            -- usual pinyin + initials: ranks and sorts hits
 ) WITHOUT ROWID;
 
 CREATE TRIGGER resident_search_insert AFTER INSERT ON residents BEGIN
-    INSERT OR REPLACE INTO resident_search (resident_id, key)
-    VALUES (new.id, gd_search_key(new.name, new.id_number, new.phone));
+    INSERT OR REPLACE INTO resident_search (resident_id, key, reading)
+    VALUES (new.id, gd_search_key(new.name, new.id_number, new.phone), gd_reading(new.name));
 END;
 CREATE TRIGGER resident_search_update
 AFTER UPDATE OF name, id_number, phone ON residents BEGIN
-    INSERT OR REPLACE INTO resident_search (resident_id, key)
-    VALUES (new.id, gd_search_key(new.name, new.id_number, new.phone));
+    INSERT OR REPLACE INTO resident_search (resident_id, key, reading)
+    VALUES (new.id, gd_search_key(new.name, new.id_number, new.phone), gd_reading(new.name));
 END;

@@ -17,6 +17,7 @@ class Column:
     header: str
     value: Callable[[dict[str, Any]], Any]
     align_right: bool = False
+    width: int = 110
 
 
 class LazyTableModel(QAbstractTableModel):
@@ -108,6 +109,9 @@ class LazyTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return self.id_at(index.row())
         return None
+
+    def widths(self) -> list[int]:
+        return [c.width for c in self._columns]
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

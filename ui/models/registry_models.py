@@ -25,32 +25,32 @@ SEX = registry.SEX_LABELS
 RESIDENCY = registry.RESIDENCY_LABELS
 
 HOUSEHOLD_COLUMNS = [
-    Column("门牌", lambda r: f"{r['building']}{r['unit']}{r['door_number']}"),
-    Column("户主", lambda r: r["head"] or "(无人)"),
-    Column("人数", lambda r: r["members"], align_right=True),
-    Column("联系电话", lambda r: r["phone"]),
-    Column("居住", lambda r: registry.DWELLING_LABELS.get(r["dwelling"], "")),
-    Column("标签", lambda r: r["tags"]),
+    Column("门牌", lambda r: f"{r['building']}{r['unit']}{r['door_number']}", width=140),
+    Column("户主", lambda r: r["head"] or "(无人)", width=90),
+    Column("人数", lambda r: r["members"], align_right=True, width=50),
+    Column("联系电话", lambda r: r["phone"], width=130),
+    Column("居住", lambda r: registry.DWELLING_LABELS.get(r["dwelling"], ""), width=60),
+    Column("标签", lambda r: r["tags"], width=150),
     Column("楼院", lambda r: r["compound"]),
 ]
 
 RESIDENT_COLUMNS = [
-    Column("姓名", lambda r: r["name"]),
-    Column("性别", lambda r: SEX.get(r["sex"] or "", "")),
-    Column("年龄", age, align_right=True),
-    Column("证件号码", lambda r: mask_id_number(r["id_number"] or "")),
-    Column("联系电话", lambda r: r["phone"]),
-    Column("与户主关系", lambda r: r["relation"]),
-    Column("居住类型", lambda r: RESIDENCY.get(r["residency"], "")),
+    Column("姓名", lambda r: r["name"], width=90),
+    Column("性别", lambda r: SEX.get(r["sex"] or "", ""), width=50),
+    Column("年龄", age, align_right=True, width=50),
+    Column("证件号码", lambda r: mask_id_number(r["id_number"] or ""), width=180),
+    Column("联系电话", lambda r: r["phone"], width=130),
+    Column("与户主关系", lambda r: r["relation"], width=90),
+    Column("居住类型", lambda r: RESIDENCY.get(r["residency"], ""), width=80),
     Column("标签", lambda r: r["tags"]),
 ]
 
 SEARCH_COLUMNS = [
-    Column("姓名", lambda r: r["name"]),
-    Column("性别", lambda r: SEX.get(r["sex"] or "", "")),
-    Column("年龄", age, align_right=True),
-    Column("证件号码", lambda r: mask_id_number(r["id_number"] or "")),
-    Column("联系电话", lambda r: r["phone"]),
+    Column("姓名", lambda r: r["name"], width=90),
+    Column("性别", lambda r: SEX.get(r["sex"] or "", ""), width=50),
+    Column("年龄", age, align_right=True, width=50),
+    Column("证件号码", lambda r: mask_id_number(r["id_number"] or ""), width=180),
+    Column("联系电话", lambda r: r["phone"], width=130),
     Column("住址", lambda r: r["address"]),
 ]
 
@@ -79,6 +79,9 @@ class ResidentTableModel(QAbstractTableModel):
 
     def row_data(self, row: int) -> dict[str, Any] | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def widths(self) -> list[int]:
+        return [c.width for c in RESIDENT_COLUMNS]
 
     def row_of(self, resident_id: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r["id"] == resident_id), -1)
