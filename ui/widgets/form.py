@@ -31,7 +31,7 @@ class FormDialog(QDialog):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(520)
         self._fields: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         outer = QVBoxLayout(self)
@@ -147,6 +147,9 @@ class FormDialog(QDialog):
         self.general_error.setVisible(bool(general))
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+        # Wrapped messages need height the layout only finds after a new size hint.
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def error_text(self, name: str) -> str:
         label = self._errors[name]
