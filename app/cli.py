@@ -9,15 +9,15 @@ from pathlib import Path
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="griddesk", description="社区网格通 GridDesk:社区网格化管理桌面程序")
-    parser.add_argument("--db", type=Path, help="打开指定的数据库文件(默认:本机数据文件夹)")
+        prog="griddesk", description="社区网格通 GridDesk：社区网格化管理桌面程序")
+    parser.add_argument("--db", type=Path, help="打开指定的数据库文件（默认：本机数据文件夹）")
     parser.add_argument("--smoke", action="store_true",
-                        help="打开主窗口,显示后立即以 0 退出(用于检查安装包)")
+                        help="打开主窗口，显示后立即以 0 退出（用于检查安装包）")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="生成一个演示社区数据库")
     demo.add_argument("file", type=Path)
-    demo.add_argument("--residents", type=int, default=8000, help="居民人数(默认 8000)")
-    demo.add_argument("--seed", type=int, default=2026, help="随机种子(相同种子生成相同社区)")
+    demo.add_argument("--residents", type=int, default=8000, help="居民人数（默认 8000）")
+    demo.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同社区）")
     demo.add_argument("--force", action="store_true", help="文件已存在时覆盖")
     return parser
 
@@ -29,13 +29,13 @@ def run_command(args: argparse.Namespace) -> int:
 
         if args.file.exists():
             if not args.force:
-                print(f"文件已存在:{args.file}。如要覆盖请加 --force。", file=sys.stderr)
+                print(f"文件已存在：{args.file}。如要覆盖请加 --force。", file=sys.stderr)
                 return 2
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{args.file}{suffix}").unlink(missing_ok=True)
         summary = build_demo(args.file, residents=args.residents, seed=args.seed)
-        print(f"已生成演示社区“{summary['community']}”:{summary['residents']} 名居民,"
-              f"{summary['households']} 户,{summary['buildings']} 栋楼 → {args.file}")
+        print(f"已生成演示社区“{summary['community']}”：{summary['residents']} 名居民，"
+              f"{summary['households']} 户，{summary['buildings']} 栋楼 → {args.file}")
         return 0
     raise ValueError(f"unknown command {args.command}")
 
@@ -43,6 +43,6 @@ def run_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
-        print("请用 griddesk(不带子命令)打开窗口。", file=sys.stderr)
+        print("请用 griddesk（不带子命令）打开窗口。", file=sys.stderr)
         return 2
     return run_command(args)

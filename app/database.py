@@ -44,13 +44,13 @@ def resident_search_key(name: str | None, id_number: str | None, phone: str | No
 
 
 _MESSAGES = {
-    "missing": "找不到数据库文件:{path}。请确认文件位置,或新建社区。",
-    "read_only": "数据库文件是只读的,无法保存修改:{path}。请把它复制到可写的文件夹(例如“文档”)"
-                 "后再打开,或请管理员开放写权限。",
-    "not_a_database": "这个文件不是社区网格通的数据库,或已经损坏:{path}。请从备份恢复;"
+    "missing": "找不到数据库文件：{path}。请确认文件位置，或新建社区。",
+    "read_only": "数据库文件是只读的，无法保存修改：{path}。请把它复制到可写的文件夹（例如“文档”）"
+                 "后再打开，或请管理员开放写权限。",
+    "not_a_database": "这个文件不是社区网格通的数据库，或已经损坏：{path}。请从备份恢复；"
                       "原文件没有被改动。",
-    "newer_schema": "这个数据库由更新版本的社区网格通创建,当前版本无法打开:{path}。"
-                    "请升级本程序后再打开;文件没有被改动。",
+    "newer_schema": "这个数据库由更新版本的社区网格通创建，当前版本无法打开：{path}。"
+                    "请升级本程序后再打开；文件没有被改动。",
 }
 
 
@@ -80,14 +80,14 @@ def validate_community(name: str, code: str, street: str, district: str) -> dict
     """Field → message for everything wrong with a new community's particulars."""
     errors = {}
     if not name.strip():
-        errors["name"] = "请填写社区名称,例如“长江路社区”。"
+        errors["name"] = "请填写社区名称，例如“长江路社区”。"
     if not CODE_RE.match(code.strip()):
-        errors["code"] = ("社区代码应为12位数字(区县6位+街道3位+社区3位),"
+        errors["code"] = ("社区代码应为12位数字（区县6位+街道3位+社区3位），"
                           "例如 410102001001。可向街道办索取。")
     if not street.strip():
-        errors["street"] = "请填写所属街道,例如“林山寨街道”。"
+        errors["street"] = "请填写所属街道，例如“林山寨街道”。"
     if not district.strip():
-        errors["district"] = "请填写所属区县,例如“中原区”。"
+        errors["district"] = "请填写所属区县，例如“中原区”。"
     return errors
 
 

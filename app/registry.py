@@ -61,14 +61,14 @@ def _tags(tags: Any) -> str:
 def _owner(db: sqlite_utils.Database) -> str:
     owner = q.community_id(db)
     if owner is None:
-        raise FormError({"community": "还没有设置本社区,请先在“设置”中填写社区信息。"})
+        raise FormError({"community": "还没有设置本社区，请先在“设置”中填写社区信息。"})
     return owner
 
 
 def _live(db: sqlite_utils.Database, table: str, row_id: str | None, what: str) -> dict:
     row = q.get(db, table, row_id) if row_id else None
     if row is None or row["deleted"]:
-        raise FormError({"id": f"{what}不存在或已被删除,请刷新后重试。"})
+        raise FormError({"id": f"{what}不存在或已被删除，请刷新后重试。"})
     return row
 
 
@@ -129,7 +129,7 @@ def add_building(db: sqlite_utils.Database, compound_id: str, name: str,
         errors["units"] = "单元数应为1到30之间的整数。"
     compound = _live(db, "compounds", compound_id, "楼院")
     if not errors and _building_named(db, compound_id, values["name"]):
-        errors["name"] = f"{compound['name']}已有{values['name']},请换一个名称。"
+        errors["name"] = f"{compound['name']}已有{values['name']}，请换一个名称。"
     if errors:
         raise FormError(errors)
     with transaction(db):
@@ -150,7 +150,7 @@ def edit_building(db: sqlite_utils.Database, building_id: str, name: str,
     building = _live(db, "buildings", building_id, "楼栋")
     values, errors = _building_fields(name, floors)
     if not errors and _building_named(db, building["compound_id"], values["name"], building_id):
-        errors["name"] = f"同一楼院已有{values['name']},请换一个名称。"
+        errors["name"] = f"同一楼院已有{values['name']}，请换一个名称。"
     if errors:
         raise FormError(errors)
     with transaction(db):
@@ -171,7 +171,7 @@ def delete_building(db: sqlite_utils.Database, building_id: str) -> None:
     _live(db, "buildings", building_id, "楼栋")
     count = len(q.household_ids(db, "building", building_id))
     if count:
-        raise FormError({"id": f"这栋楼还有{count}户,不能删除。请先把住户迁出或删除。"})
+        raise FormError({"id": f"这栋楼还有{count}户，不能删除。请先把住户迁出或删除。"})
     with transaction(db):
         for unit in q.tree_nodes(db)["units"]:
             if unit["building_id"] == building_id:
@@ -199,7 +199,7 @@ def _household_fields(db: sqlite_utils.Database, data: dict[str, Any],
             if not -5 <= floor <= 120:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["floor"] = "楼层应为整数,例如 5。"
+            errors["floor"] = "楼层应为整数，例如 5。"
     phone = _optional_phone(errors, data.get("phone"))
     dwelling = data.get("dwelling") or "owner"
     if dwelling not in DWELLING_LABELS:
@@ -208,7 +208,7 @@ def _household_fields(db: sqlite_utils.Database, data: dict[str, Any],
         _live(db, "units", unit_id, "单元")
         clash = q.household_by_door(db, unit_id, door, exclude)
         if clash:
-            errors["door_number"] = (f"该单元已有门牌号{door}的住户,请核对门牌号,"
+            errors["door_number"] = (f"该单元已有门牌号{door}的住户，请核对门牌号，"
                                      "或直接编辑已有住户。")
     if errors:
         raise FormError(errors)
@@ -279,14 +279,14 @@ def _resident_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: s
                                lambda: validate_birth_date(birth, today=today))
     if info and info.birth_date:
         if birth_value and birth_value != info.birth_date:
-            errors["birth_date"] = (f"出生日期与身份证号码不符:号码中的出生日期是"
-                                    f"{info.birth_date:%Y年%m月%d日},请核对。")
+            errors["birth_date"] = (f"出生日期与身份证号码不符：号码中的出生日期是"
+                                    f"{info.birth_date:%Y年%m月%d日}，请核对。")
         birth_value = info.birth_date
     sex = data.get("sex") or None
     if info and info.sex:
         if sex and sex != info.sex:
-            errors["sex"] = (f"性别与身份证号码不符:号码第17位表示"
-                             f"{SEX_LABELS[info.sex]}性,请核对。")
+            errors["sex"] = (f"性别与身份证号码不符：号码第17位表示"
+                             f"{SEX_LABELS[info.sex]}性，请核对。")
         sex = info.sex
     if sex not in (None, "M", "F"):
         errors["sex"] = "请选择性别。"
@@ -299,14 +299,14 @@ def _resident_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: s
         try:
             _live(db, "households", household_id, "住户")
         except FormError:
-            errors["household_id"] = "所选住户不存在或已被删除,请重新选择。"
+            errors["household_id"] = "所选住户不存在或已被删除，请重新选择。"
     number = info.number if info else None
     if number and "id_number" not in errors:
         twin = q.resident_by_id_number(db, _owner(db), number, exclude)
         if twin:
-            where = f"(住址:{twin['address']})" if twin.get("address") else ""
+            where = f"（住址：{twin['address']}）" if twin.get("address") else ""
             errors["id_number"] = (f"证件号码与已登记的居民“{twin['name']}”{where}重复。"
-                                   "同一人请直接编辑该居民,不要重复登记。")
+                                   "同一人请直接编辑该居民，不要重复登记。")
     if errors:
         raise FormError(errors)
     return {
@@ -359,10 +359,10 @@ def _party_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: str 
         try:
             resident = _live(db, "residents", resident_id, "居民")
         except FormError:
-            errors["resident_id"] = "所选居民不存在或已被删除,请重新选择。"
+            errors["resident_id"] = "所选居民不存在或已被删除，请重新选择。"
         other = q.party_member_of_resident(db, resident_id)
         if other and other["id"] != exclude:
-            errors["resident_id"] = f"居民“{other['name']}”已登记为党员,请直接编辑。"
+            errors["resident_id"] = f"居民“{other['name']}”已登记为党员，请直接编辑。"
     name = data.get("name") or (resident["name"] if resident else "")
     name = _collect(errors, "name", lambda: require_text(name, "name", "党员姓名", max_len=40))
     kind = data.get("kind") or "community"
@@ -371,7 +371,7 @@ def _party_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: str 
     phone = data.get("phone") or (resident["phone"] if resident else None)
     phone = _optional_phone(errors, phone)
     if not phone and "phone" not in errors:
-        errors["phone"] = "请填写党员的联系电话,联户家庭要能找到他。"
+        errors["phone"] = "请填写党员的联系电话，联户家庭要能找到他。"
     if errors:
         raise FormError(errors)
     return {"resident_id": resident_id, "name": name, "kind": kind,

@@ -18,14 +18,14 @@ class CommunityDialog(FormDialog):
         super().__init__(self.tr("欢迎使用社区网格通"), parent)
         self.path = path
         self.opened_path: Path | None = None
-        intro = QLabel(self.tr("第一次使用,请先填写本社区的基本信息。以后可在“设置”中查看。"))
+        intro = QLabel(self.tr("第一次使用，请先填写本社区的基本信息。以后可在“设置”中查看。"))
         intro.setWordWrap(True)
         self.form.addRow(intro)
         self.line("name", self.tr("社区名称"), "", self.tr("例如 长江路社区"))
-        self.line("code", self.tr("社区代码"), "", self.tr("12位统计用区划代码,如 410102007003"))
+        self.line("code", self.tr("社区代码"), "", self.tr("12位统计用区划代码，如 410102007003"))
         self.line("street", self.tr("所属街道"), "", self.tr("例如 林山寨街道"))
         self.line("district", self.tr("所属区县"), "", self.tr("例如 中原区"))
-        where = QLabel(self.tr("数据将保存在:{0}").format(path))
+        where = QLabel(self.tr("数据将保存在：{0}").format(path))
         where.setWordWrap(True)
         where.setStyleSheet("color: #5f6b7a;")
         self.form.addRow(where)

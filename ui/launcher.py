@@ -43,7 +43,7 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
     path = Path(db_path) if db_path else default_db_path()
     if not path.exists():
         if smoke:
-            return fail("无法打开数据库", f"找不到数据库文件:{path}")
+            return fail("无法打开数据库", f"找不到数据库文件：{path}")
         dialog = CommunityDialog(path)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return 0
@@ -53,8 +53,8 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
     lock.setStaleLockTime(0)  # a crashed instance's lock is recognised by its dead PID
     if not lock.tryLock(200):
         return fail("社区网格通已在运行",
-                    f"这个数据库已经在另一个社区网格通窗口中打开:{path}\n"
-                    "请切换到那个窗口继续工作(同一份数据同时只能由一个窗口修改)。")
+                    f"这个数据库已经在另一个社区网格通窗口中打开：{path}\n"
+                    "请切换到那个窗口继续工作（同一份数据同时只能由一个窗口修改）。")
     try:
         db = open_community_db(path)
     except OpenError as exc:
@@ -62,7 +62,7 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
         return fail("无法打开数据库", exc.message)
     if community_info(db) is None:
         return fail("数据库还没有社区信息",
-                    f"{path} 里还没有填写社区信息。请删除该文件后重新启动,按提示填写。")
+                    f"{path} 里还没有填写社区信息。请删除该文件后重新启动，按提示填写。")
 
     window = MainWindow(db, path)
     window.show()

@@ -68,5 +68,5 @@ class OverviewPage(QWidget):
             if key in self.values:
                 self.values[key].setText(f"{value:,}")
         tags = registry.tag_counts(self.db, "households", registry.HOUSEHOLD_TAGS[:4])
-        self.tags.setText(self.tr("重点关注住户:") + ",".join(
+        self.tags.setText(self.tr("重点关注住户：") + ",".join(
             f"{t} {n} 户" for t, n in tags.items()))

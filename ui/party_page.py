@@ -69,7 +69,7 @@ class PartyMemberModel(QAbstractTableModel):
         if key == "kind":
             return registry.PARTY_KIND_LABELS.get(value, value)
         if key == "address" and not value:
-            return self.tr("(不住本社区)")
+            return self.tr("（不住本社区）")
         return value or ""
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
@@ -89,7 +89,7 @@ class PartyPage(QWidget):
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.title = QLabel()
         pending = QLabel(self.tr(
-            "党员联户(每户一名联系党员)、推荐配对、覆盖率统计和晒网督查将在下一版本提供;"
+            "党员联户（每户一名联系党员）、推荐配对、覆盖率统计和晒网督查将在下一版本提供；"
             "现在可以先登记和维护党员信息。"))
         pending.setWordWrap(True)
         pending.setStyleSheet("color: #5f6b7a;")
@@ -113,7 +113,7 @@ class PartyPage(QWidget):
 
     def reload(self) -> None:
         self.model.set_rows(registry.party_members(self.db))
-        self.title.setText(self.tr("本社区党员:{0} 名").format(len(self.model.rows)))
+        self.title.setText(self.tr("本社区党员：{0} 名").format(len(self.model.rows)))
 
     def _current(self) -> dict[str, Any] | None:
         ix = self.view.currentIndex()
@@ -132,6 +132,6 @@ class PartyPage(QWidget):
     def remove(self) -> None:
         member = self._current()
         if member and confirm(self, self.tr("删除党员"),
-                              self.tr("确定删除党员“{0}”吗?").format(member["name"])):
+                              self.tr("确定删除党员“{0}”吗？").format(member["name"])):
             registry.delete_party_member(self.db, member["id"])
             self.events.party_members_changed.emit()

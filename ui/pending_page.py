@@ -11,7 +11,7 @@ class PendingPage(QWidget):
         super().__init__(parent)
         heading = QLabel(title)
         heading.setStyleSheet("font-size: 18pt; font-weight: bold;")
-        body = QLabel(self.tr("此功能将在后续版本提供,届时可以:") + "\n\n"
+        body = QLabel(self.tr("此功能将在后续版本提供，届时可以：") + "\n\n"
                       + "\n".join(f"  •  {line}" for line in lines))
         body.setWordWrap(True)
         body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -24,12 +24,12 @@ class PendingPage(QWidget):
 
 
 ISOLATION_LINES = [
-    "登记居家隔离、居家健康监测人员,设定起止日期和“三人小组”责任人",
-    "早晚两次体温和症状检查,“今日”看板显示待查、逾期和发热人员",
+    "登记居家隔离、居家健康监测人员，设定起止日期和“三人小组”责任人",
+    "早晚两次体温和症状检查，“今日”看板显示待查、逾期和发热人员",
     "打印告知书、承诺书、观察卡、封条、楼口公示和解除隔离通知书",
 ]
 SYNC_LINES = [
-    "有网络时自动与区(县)平台同步",
-    "无网络时导出、导入加密同步包,用U盘带到区里",
+    "有网络时自动与区（县）平台同步",
+    "无网络时导出、导入加密同步包，用U盘带到区里",
     "查看未确认的变更和需要处理的冲突",
 ]

@@ -72,7 +72,7 @@ class BuildingDialog(FormDialog):
                                    building["compound_id"] if building else compound_id)
         self.compound.setEnabled(building is None)
         self.line("name", self.tr("楼栋名称"), building["name"] if building else "",
-                  self.tr("例如 3号楼(只填数字会自动加“号楼”)"))
+                  self.tr("例如 3号楼（只填数字会自动加“号楼”）"))
         self.spin("floors", self.tr("楼层数"), building["floors"] if building else None, 1, 120,
                   special=self.tr("未填"))
         if building is None:
@@ -98,7 +98,7 @@ class HouseholdDialog(FormDialog):
         self.spin("floor", self.tr("楼层"), h.get("floor"), -5, 120,
                   special=self.tr("按门牌号推算"))
         self.line("phone", self.tr("联系电话"), h.get("phone"),
-                  self.tr("手机号,或带区号的座机如 0371-65432100"))
+                  self.tr("手机号，或带区号的座机如 0371-65432100"))
         self.combo("dwelling", self.tr("居住情况"), registry.DWELLING_LABELS,
                    h.get("dwelling", "owner"))
         self.tags = TagChecks(registry.HOUSEHOLD_TAGS, h.get("tags"))
@@ -146,11 +146,11 @@ class ResidentDialog(FormDialog):
         self.combo("id_kind", self.tr("证件类型"), {k.value: v for k, v in ID_KIND_LABELS.items()},
                    r.get("id_kind", IdKind.RESIDENT.value))
         self.id_edit = self.line("id_number", self.tr("证件号码"), r.get("id_number"),
-                                 self.tr("18位身份证号;15位老号码会自动升位"))
+                                 self.tr("18位身份证号；15位老号码会自动升位"))
         self.derived = self.combo("sex", self.tr("性别"),
                                   {"": self.tr("按身份证号"), "M": "男", "F": "女"}, r.get("sex"))
         self.line("birth_date", self.tr("出生日期"), r.get("birth_date"),
-                  self.tr("按身份证号自动填写,或如 1980-05-01"))
+                  self.tr("按身份证号自动填写，或如 1980-05-01"))
         self.line("phone", self.tr("联系电话"), r.get("phone"))
         relation = self.combo("relation", self.tr("与户主关系"),
                               {x: x for x in registry.RELATIONS}, r.get("relation"),

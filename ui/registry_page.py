@@ -87,7 +87,8 @@ class RegistryPage(QWidget):
         self.search.setObjectName("searchBox")
         self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText(
-            self.tr("搜索:姓名、拼音或首字母(如 zs)、身份证号任意4位以上、电话、门牌(如 3-2-501)"))
+            self.tr("搜索：姓名、拼音或首字母（如 zs）、身份证号任意4位以上、电话、"
+                    "门牌（如 3-2-501）"))
         self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self.search_timer.timeout.connect(self.run_search)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
@@ -261,7 +262,7 @@ class RegistryPage(QWidget):
         self.households.set_ids(ids)
         self.lists.setCurrentWidget(self.household_view)
         self._title = title or self.tr("全部住户")
-        self.list_title.setText(self.tr("{0}:共 {1} 户").format(self._title, len(ids)))
+        self.list_title.setText(self.tr("{0}：共 {1} 户").format(self._title, len(ids)))
         self.show_household(None)
 
     def _household_picked(self, current: QModelIndex, _prev: QModelIndex) -> None:
@@ -272,13 +273,13 @@ class RegistryPage(QWidget):
         self.household_id = household_id
         if household_id is None:
             self.members.set_rows([])
-            self.members_title.setText(self.tr("本户成员(请先选择一户)"))
+            self.members_title.setText(self.tr("本户成员（请先选择一户）"))
         else:
             rows = registry.residents_of_household(self.db, household_id)
             self.members.set_rows(rows)
             address = registry.household_rows(self.db, [household_id])
             where = address[0]["address"] if address else ""
-            self.members_title.setText(self.tr("本户成员:{0}({1}人)").format(where, len(rows)))
+            self.members_title.setText(self.tr("本户成员：{0}（{1}人）").format(where, len(rows)))
             if select_resident:
                 row = self.members.row_of(select_resident)
                 if row >= 0:
@@ -318,9 +319,9 @@ class RegistryPage(QWidget):
             return
         members = registry.residents_of_household(self.db, household["id"])
         address = registry.household_rows(self.db, [household["id"]])[0]["address"]
-        text = self.tr("确定删除住户“{0}”吗?").format(address)
+        text = self.tr("确定删除住户“{0}”吗？").format(address)
         if members:
-            text += self.tr("\n该户的 {0} 名居民({1})也会一并删除。").format(
+            text += self.tr("\n该户的 {0} 名居民（{1}）也会一并删除。").format(
                 len(members), "、".join(m["name"] for m in members[:5]))
         if confirm(self, self.tr("删除住户"), text):
             self._guard(lambda: registry.delete_household(self.db, household["id"]))
@@ -356,7 +357,7 @@ class RegistryPage(QWidget):
     def add_resident(self) -> None:
         if not self.household_id:
             QMessageBox.information(self, self.tr("新增居民"),
-                                    self.tr("请先在上方选择居民所在的住户,或先新增住户。"))
+                                    self.tr("请先在上方选择居民所在的住户，或先新增住户。"))
             return
         run_dialog(ResidentDialog(self.db, self.household_id, parent=self), self._saved_resident)
 
@@ -370,7 +371,7 @@ class RegistryPage(QWidget):
     def delete_resident(self) -> None:
         resident = self._selected_resident()
         if resident and confirm(self, self.tr("删除居民"),
-                                self.tr("确定删除居民“{0}”吗?").format(resident["name"])):
+                                self.tr("确定删除居民“{0}”吗？").format(resident["name"])):
             self._guard(lambda: registry.delete_resident(self.db, resident["id"]))
             self.events.registry_changed.emit()
 
@@ -411,7 +412,7 @@ class RegistryPage(QWidget):
     def delete_building(self, building_id: str) -> None:
         building = registry.get(self.db, "buildings", building_id)
         asked = confirm(self, self.tr("删除楼栋"),
-                        self.tr("确定删除“{0}”及其单元吗?").format(building["name"]))
+                        self.tr("确定删除“{0}”及其单元吗？").format(building["name"]))
         if asked and self._guard(lambda: registry.delete_building(self.db, building_id)):
             self.events.registry_changed.emit()
 
@@ -421,15 +422,15 @@ class RegistryPage(QWidget):
         if not text.strip():
             self.lists.setCurrentWidget(self.household_view)
             self.list_title.setText(
-                self.tr("{0}:共 {1} 户").format(self._title, self.households.total()))
+                self.tr("{0}：共 {1} 户").format(self._title, self.households.total()))
             self.show_household(None)
             return
         ids = registry.search_residents(self.db, text)
         self.results.set_ids(ids)
         self.lists.setCurrentWidget(self.result_view)
-        more = self.tr("(只显示前 {0} 人,请多输入几个字)").format(len(ids)) if len(ids) >= 2000 \
+        more = self.tr("（只显示前 {0} 人，请多输入几个字）").format(len(ids)) if len(ids) >= 2000 \
             else ""
-        self.list_title.setText(self.tr("搜索“{0}”:找到 {1} 人{2}").format(
+        self.list_title.setText(self.tr("搜索“{0}”：找到 {1} 人{2}").format(
             text.strip(), len(ids), more))
         if ids:
             self.result_view.selectionModel().setCurrentIndex(
@@ -450,7 +451,7 @@ class RegistryPage(QWidget):
         self.load_tree()
         ids = registry.household_ids(self.db, *self.scope)
         self.households.refresh(ids)
-        self.list_title.setText(self.tr("{0}:共 {1} 户").format(self._title, len(ids)))
+        self.list_title.setText(self.tr("{0}：共 {1} 户").format(self._title, len(ids)))
         if self.search.text().strip():
             self.run_search()
         if keep and registry.get(self.db, "households", keep)["deleted"] == 0:

@@ -32,7 +32,7 @@ class SettingsPage(QWidget):
         open_folder.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(db_path.parent))))
         hint = QLabel(self.tr(
-            "数据只保存在这台电脑上。请定期把数据库文件复制到U盘备份;"
+            "数据只保存在这台电脑上。请定期把数据库文件复制到U盘备份；"
             "自动备份、用户和权限将在后续版本提供。"))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5f6b7a;")

@@ -26,7 +26,7 @@ RESIDENCY = registry.RESIDENCY_LABELS
 
 HOUSEHOLD_COLUMNS = [
     Column("门牌", lambda r: f"{r['building']}{r['unit']}{r['door_number']}", width=140),
-    Column("户主", lambda r: r["head"] or "(无人)", width=90),
+    Column("户主", lambda r: r["head"] or "（无人）", width=90),
     Column("人数", lambda r: r["members"], align_right=True, width=50),
     Column("联系电话", lambda r: r["phone"], width=130),
     Column("居住", lambda r: registry.DWELLING_LABELS.get(r["dwelling"], ""), width=60),
