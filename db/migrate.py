@@ -18,6 +18,9 @@ def _migrations() -> list[tuple[int, Path]]:
         if m:
             found.append((int(m.group(1)), path))
     found.sort()
+    if not found:
+        # A build that lost its migrations folder must not treat every file as "newer".
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
     numbers = [n for n, _ in found]
     if numbers != list(range(1, len(numbers) + 1)):
         raise RuntimeError(f"migrations are not numbered 1..n: {numbers}")

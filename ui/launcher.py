@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
-    from PySide6.QtCore import QLockFile, QTimer
+    from PySide6.QtCore import QLibraryInfo, QLockFile, QTimer, QTranslator
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
     from app.database import OpenError, community_info, default_db_path, open_community_db
@@ -32,6 +32,11 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
     app.setApplicationName("GridDesk")
     app.setApplicationDisplayName("社区网格通")
     app.setFont(install_fonts())
+    # Qt's own words (OK/Cancel of standard dialogs, file dialogs) in Chinese too.
+    translator = QTranslator(app)
+    qt_translations = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_zh_CN", qt_translations):
+        app.installTranslator(translator)
 
     def fail(title: str, message: str) -> int:
         if smoke:
