@@ -88,6 +88,33 @@ def add_grid(db: sqlite_utils.Database, name: str, code: str | None = None) -> s
                                           "parent_id": owner, "sort_order": len(grids)})
 
 
+def rename_grid(db: sqlite_utils.Database, grid_id: str, name: str) -> None:
+    errors: dict[str, str] = {}
+    name = _collect(errors, "name", lambda: require_text(name, "name", "网格名称"))
+    if errors:
+        raise FormError(errors)
+    _live(db, "org_units", grid_id, "网格")
+    with transaction(db):
+        q.update(db, "org_units", grid_id, {"name": name})
+
+
+def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
+                  management_kind: str, address: str | None = None,
+                  grid_id: str | None = None) -> None:
+    current = _live(db, "compounds", compound_id, "楼院")
+    errors: dict[str, str] = {}
+    name = _collect(errors, "name", lambda: require_text(name, "name", "楼院名称"))
+    if management_kind not in MANAGEMENT_LABELS:
+        errors["management_kind"] = "请选择楼院的管理类型。"
+    if errors:
+        raise FormError(errors)
+    grid_id = grid_id or current["grid_id"]
+    _live(db, "org_units", grid_id, "网格")
+    with transaction(db):
+        q.update(db, "compounds", compound_id, {"name": name, "management_kind": management_kind,
+                                                "address": address or None, "grid_id": grid_id})
+
+
 def add_compound(db: sqlite_utils.Database, grid_id: str, name: str,
                  management_kind: str = "property", address: str | None = None) -> str:
     errors: dict[str, str] = {}
@@ -127,6 +154,9 @@ def add_building(db: sqlite_utils.Database, compound_id: str, name: str,
     values, errors = _building_fields(name, floors)
     if not isinstance(units, int) or not 1 <= units <= 30:
         errors["units"] = "单元数应为1到30之间的整数。"
+    if not compound_id:
+        errors["compound_id"] = "请选择楼栋所在的楼院；还没有楼院时，请先新增楼院。"
+        raise FormError(errors)
     compound = _live(db, "compounds", compound_id, "楼院")
     if not errors and _building_named(db, compound_id, values["name"]):
         errors["name"] = f"{compound['name']}已有{values['name']}，请换一个名称。"

@@ -196,3 +196,45 @@ class ResidentDialog(FormDialog):
             registry.edit_resident(self.db, self.resident["id"], self.data())
             return self.resident["id"]
         return registry.add_resident(self.db, self.data())
+
+
+class GridDialog(FormDialog):
+    def __init__(self, db: sqlite_utils.Database, grid: dict[str, Any] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("网格名称") if grid else self.tr("新增网格"), parent)
+        self.db, self.grid = db, grid
+        self.line("name", self.tr("网格名称"), grid["name"] if grid else "",
+                  self.tr("例如 第五网格"))
+
+    def save(self) -> str | None:
+        if self.grid:
+            registry.rename_grid(self.db, self.grid["id"], self.value("name"))
+            return self.grid["id"]
+        return registry.add_grid(self.db, self.value("name"))
+
+
+class CompoundDialog(FormDialog):
+    def __init__(self, db: sqlite_utils.Database, grid_id: str | None = None,
+                 compound: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("编辑楼院") if compound else self.tr("新增楼院"), parent)
+        self.db, self.compound = db, compound
+        c = compound or {}
+        grids = {g["id"]: g["name"] for g in registry.tree_nodes(db)["grids"]}
+        self.combo("grid_id", self.tr("所属网格"), grids, c.get("grid_id", grid_id))
+        self.line("name", self.tr("楼院名称"), c.get("name"), self.tr("例如 锦绣花园、建设路3号院"))
+        self.combo("management_kind", self.tr("管理类型"), registry.MANAGEMENT_LABELS,
+                   c.get("management_kind", "property"))
+        self.line("address", self.tr("地址"), c.get("address"), self.tr("例如 中原区建设路3号"))
+
+    def save(self) -> str | None:
+        if self.compound:
+            registry.edit_compound(self.db, self.compound["id"], self.value("name"),
+                                   self.value("management_kind"), self.value("address"),
+                                   self.value("grid_id"))
+            return self.compound["id"]
+        if not self.value("grid_id"):
+            from app.errors import FormError
+
+            raise FormError({"grid_id": self.tr("请先新增网格，再在网格下新增楼院。")})
+        return registry.add_compound(self.db, self.value("grid_id"), self.value("name"),
+                                     self.value("management_kind"), self.value("address"))

@@ -32,7 +32,14 @@ from ui.models.registry_models import (
     ResidentTableModel,
     SearchResultModel,
 )
-from ui.registry_dialogs import BuildingDialog, HouseholdDialog, MoveHouseholdDialog, ResidentDialog
+from ui.registry_dialogs import (
+    BuildingDialog,
+    CompoundDialog,
+    GridDialog,
+    HouseholdDialog,
+    MoveHouseholdDialog,
+    ResidentDialog,
+)
 from ui.widgets.form import confirm, run_dialog
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -74,13 +81,17 @@ class RegistryPage(QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
-        self.add_building_button = QPushButton(self.tr("新增楼栋"))
-        self.add_building_button.clicked.connect(self.add_building)
+        self.add_button = QPushButton(self.tr("新增网格、楼院或楼栋…"))
+        add_menu = QMenu(self.add_button)
+        add_menu.addAction(self.tr("新增网格"), self.add_grid)
+        add_menu.addAction(self.tr("新增楼院"), self.add_compound)
+        add_menu.addAction(self.tr("新增楼栋"), self.add_building)
+        self.add_button.setMenu(add_menu)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.tree)
-        left_layout.addWidget(self.add_building_button)
+        left_layout.addWidget(self.add_button)
 
         # Right: search, households (or search results), members.
         self.search = QLineEdit()
@@ -244,8 +255,14 @@ class RegistryPage(QWidget):
         ix = self.tree.indexAt(pos)
         kind, row_id = ix.data(KIND_ROLE), ix.data(ID_ROLE)
         menu = QMenu(self)
+        if kind in (None, "all"):
+            menu.addAction(self.tr("新增网格"), self.add_grid)
+        if kind == "grid":
+            menu.addAction(self.tr("在此网格新增楼院"), lambda: self.add_compound(row_id))
+            menu.addAction(self.tr("修改网格名称"), lambda: self.edit_grid(row_id))
         if kind == "compound":
             menu.addAction(self.tr("在此楼院新增楼栋"), lambda: self.add_building(row_id))
+            menu.addAction(self.tr("编辑楼院"), lambda: self.edit_compound(row_id))
         if kind == "building":
             menu.addAction(self.tr("编辑楼栋"), lambda: self.edit_building(row_id))
             menu.addAction(self.tr("增加一个单元"), lambda: self._add_unit(row_id))
@@ -390,15 +407,37 @@ class RegistryPage(QWidget):
             self.show_household(keep, resident_id)
 
     # --- buildings -------------------------------------------------------------------
+    def _tree_selected(self, kind: str) -> str | None:
+        """The id of the selected tree node of `kind`, or of its ancestor of that kind."""
+        ix = self.tree.currentIndex()
+        while ix.isValid() and ix.data(KIND_ROLE) != kind:
+            ix = ix.parent()
+        return ix.data(ID_ROLE) if ix.isValid() else None
+
+    def _saved_node(self, row_id: str | None) -> None:
+        self.events.registry_changed.emit()
+        if row_id:
+            self.select_tree_node(row_id)
+
+    def add_grid(self) -> None:
+        run_dialog(GridDialog(self.db, parent=self), self._saved_node)
+
+    def edit_grid(self, grid_id: str) -> None:
+        run_dialog(GridDialog(self.db, registry.get(self.db, "org_units", grid_id), parent=self),
+                   self._saved_node)
+
+    def add_compound(self, grid_id: str | None = None) -> None:
+        grid_id = grid_id or self._tree_selected("grid")
+        run_dialog(CompoundDialog(self.db, grid_id=grid_id, parent=self), self._saved_node)
+
+    def edit_compound(self, compound_id: str) -> None:
+        compound = registry.get(self.db, "compounds", compound_id)
+        run_dialog(CompoundDialog(self.db, compound=compound, parent=self), self._saved_node)
+
     def add_building(self, compound_id: str | None = None) -> None:
-        if compound_id is None:
-            ix = self.tree.currentIndex()
-            while ix.isValid() and ix.data(KIND_ROLE) not in ("compound",):
-                ix = ix.parent()
-            compound_id = ix.data(ID_ROLE) if ix.isValid() else None
+        compound_id = compound_id or self._tree_selected("compound")
         run_dialog(BuildingDialog(self.db, compound_id=compound_id, parent=self),
-                   lambda building_id: (self.events.registry_changed.emit(),
-                                        building_id and self.select_tree_node(building_id)))
+                   self._saved_node)
 
     def edit_building(self, building_id: str) -> None:
         building = registry.get(self.db, "buildings", building_id)
