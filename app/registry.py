@@ -440,10 +440,13 @@ def search_residents(db: sqlite_utils.Database, text: str, limit: int = 2000) ->
     query = normalize_query(text)
     if not query:
         return []
-    people = not (query.isdigit() and len(query) < 4)
     # Addresses keep their dashes: "3-2-501" is building 3, unit 2, door 501.
     address = "".join(text.split()).lower().replace("%", "").replace("_", "")
-    return q.search_resident_ids(db, query, address, people=people, limit=limit)
+    people = not (query.isdigit() and len(query) < 4) and "-" not in address
+    # No address is spelt in pinyin, and one character (单, 楼) would match every address.
+    places = len(query) > 1 and not (query.isascii() and query.isalpha())
+    return q.search_resident_ids(db, query, address, people=people, places=places,
+                                 limit=limit)
 
 
 household_ids = q.household_ids

@@ -81,6 +81,7 @@ def open_database(path: str | os.PathLike[str], *, create: bool = False,
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -16000")  # 16 MB: the search indexes stay in memory
         db = sqlite_utils.Database(conn)
         state = NodeState(node_id="", clock=HybridClock("-"),
                           search_key=search_key or _plain_search_key,

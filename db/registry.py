@@ -28,12 +28,6 @@ WRITABLE: dict[str, tuple[str, ...]] = {
 
 # "幸福里小区 3号楼2单元501": how a household's address reads everywhere.
 ADDRESS_SQL = "c.name || ' ' || b.name || u.name || h.door_number"
-# What an address is matched by: the same without the space.
-ADDRESS_KEY_SQL = "c.name || b.name || u.name || h.door_number"
-# "3-2-501": the shorthand people type.
-SHORT_ADDRESS_SQL = (
-    "replace(b.name, '号楼', '') || '-' || replace(u.name, '单元', '') || '-' || h.door_number"
-)
 # The same chain for rows that may have no household (residents, Party members).
 HOUSEHOLD_OF_RESIDENT = (
     "LEFT JOIN households h ON h.id = r.household_id LEFT JOIN units u ON u.id = h.unit_id "
@@ -217,31 +211,51 @@ def resident_by_id_number(db: sqlite_utils.Database, owner: str, id_number: str,
 
 # --- search ---------------------------------------------------------------------------------
 
+def glob_contains(text: str) -> str:
+    """A GLOB pattern matching `text` anywhere, its wildcards taken literally.
+    GLOB is LIKE without case folding: the keys are lowercase already, and it scans faster."""
+    escaped = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+    return f"*{escaped}*"
+
+
+# Best first, each tier in pinyin order; a tier only adds residents not already found.
+_NAME_PREFIX = ("SELECT resident_id FROM resident_search WHERE name >= :q AND name < :hi "
+                "ORDER BY name <> :q, reading LIMIT :n")
+_READING_PREFIX = ("SELECT resident_id FROM resident_search WHERE reading >= :q "
+                   "AND reading < :hi ORDER BY reading LIMIT :n")
+_INITIALS_PREFIX = ("SELECT resident_id FROM resident_search WHERE initials >= :q "
+                    "AND initials < :hi ORDER BY initials, reading LIMIT :n")
+# CROSS JOIN keeps the few matching households as the outer loop.
+_ADDRESS = ("SELECT s.resident_id FROM household_search hs "
+            "CROSS JOIN resident_search s ON s.household_id = hs.household_id "
+            "WHERE hs.key GLOB :a ORDER BY hs.key LIMIT :n")
+# The table is in reading order: the scan stops as soon as it has :n hits.
+_ANYWHERE = "SELECT resident_id FROM resident_search WHERE key GLOB :p ORDER BY reading LIMIT :n"
+
+
 def search_resident_ids(db: sqlite_utils.Database, query: str, address: str | None = None,
-                        *, people: bool = True, limit: int = 2000) -> list[str]:
+                        *, people: bool = True, places: bool = True,
+                        limit: int = 2000) -> list[str]:
     """Live residents whose search key (name, pinyin, initials, ID, phone) contains `query`
-    or whose household's address contains `address`; best matches first."""
-    pattern = f"%{query}%"
-    address_pattern = f"%{address or query}%"
-    person = (
-        "SELECT s.resident_id AS id FROM resident_search s WHERE s.key LIKE :p"
-        if people else "SELECT NULL AS id WHERE 0"
-    )
-    sql = (
-        f"WITH hits AS ({person} UNION "
-        f"  SELECT r.id FROM {HOUSEHOLD_JOIN} JOIN residents r ON r.household_id = h.id "
-        f"  WHERE h.deleted = 0 AND ({ADDRESS_KEY_SQL} LIKE :a OR {SHORT_ADDRESS_SQL} LIKE :a "
-        f"        OR h.phone LIKE :p)) "
-        # Best first: the exact name, names starting with it, names whose usual reading
-        # starts with it, then other readings (surname variants), the rest; by pinyin.
-        "SELECT r.id FROM hits JOIN residents r ON r.id = hits.id "
-        "LEFT JOIN resident_search s ON s.resident_id = r.id WHERE r.deleted = 0 "
-        "ORDER BY (r.name = :q) DESC, (r.name LIKE :q || '%') DESC, "
-        "  (' ' || s.reading) LIKE '% ' || :q || '%' DESC, "
-        "  (' ' || s.key) LIKE '% ' || :q || '%' DESC, s.reading LIMIT :limit"
-    )
-    params = {"p": pattern, "a": address_pattern, "q": query, "limit": limit}
-    return [r[0] for r in db.conn.execute(sql, params)]
+    or whose household's address key contains `address`, best matches first: names
+    starting with the query (the exact name first), usual pinyin or initials starting
+    with it, addresses containing it, then any other reading, ID number or phone."""
+    tiers = []
+    if people and not query.isdigit():
+        tiers += [_NAME_PREFIX, _READING_PREFIX, _INITIALS_PREFIX]
+    if places:
+        tiers.append(_ADDRESS)
+    if people:
+        tiers.append(_ANYWHERE)
+    params = {"q": query, "hi": query + "\U0010ffff", "p": glob_contains(query),
+              "a": glob_contains(address or query), "n": limit}
+    found: dict[str, None] = {}
+    for sql in tiers:
+        for (resident_id,) in db.conn.execute(sql, params):
+            found.setdefault(resident_id)
+            if len(found) >= limit:
+                return list(found)
+    return list(found)
 
 
 def resident_rows(db: sqlite_utils.Database, ids: Sequence[str]) -> list[Row]:

@@ -143,20 +143,74 @@ CREATE TABLE party_members (
 );
 CREATE INDEX party_members_resident ON party_members (resident_id);
 
--- Local search index (not synced): kept current by triggers that call the
--- connection's gd_search_key() function, so remote changes are found too.
+-- Local search indexes (not synced), for live rows only. Triggers keep them current through
+-- the connection's gd_search_key() and gd_reading() functions, so remote changes are found too.
+-- Stored in pinyin order, so "every resident whose key contains q, in pinyin order, the first
+-- 2,000" stops scanning once it has them; name, reading and initials prefixes are range seeks.
 CREATE TABLE resident_search (
-    resident_id TEXT PRIMARY KEY,
-    key         TEXT NOT NULL,           -- every way the resident is found
-    reading     TEXT NOT NULL            -- usual pinyin + initials: ranks and sorts hits
+    reading      TEXT NOT NULL,          -- usual full pinyin + initials: "zhangsan zs"
+    resident_id  TEXT NOT NULL UNIQUE,
+    key          TEXT NOT NULL,          -- every way the resident is found, lowercase
+    name         TEXT NOT NULL,
+    initials     TEXT NOT NULL,
+    household_id TEXT,
+    PRIMARY KEY (reading, resident_id)
 ) WITHOUT ROWID;
+CREATE INDEX resident_search_name ON resident_search (name);
+CREATE INDEX resident_search_initials ON resident_search (initials);
+CREATE INDEX resident_search_household ON resident_search (household_id);
 
-CREATE TRIGGER resident_search_insert AFTER INSERT ON residents BEGIN
-    INSERT OR REPLACE INTO resident_search (resident_id, key, reading)
-    VALUES (new.id, gd_search_key(new.name, new.id_number, new.phone), gd_reading(new.name));
+CREATE VIEW resident_search_rows AS
+SELECT reading, id AS resident_id, gd_search_key(name, id_number, phone) AS key, name,
+       substr(reading, instr(reading, ' ') + 1) AS initials, household_id
+FROM (SELECT *, gd_reading(name) AS reading FROM residents WHERE deleted = 0);
+
+CREATE TRIGGER resident_search_insert AFTER INSERT ON residents WHEN new.deleted = 0 BEGIN
+    INSERT OR REPLACE INTO resident_search
+    SELECT * FROM resident_search_rows WHERE resident_id = new.id;
 END;
 CREATE TRIGGER resident_search_update
-AFTER UPDATE OF name, id_number, phone ON residents BEGIN
-    INSERT OR REPLACE INTO resident_search (resident_id, key, reading)
-    VALUES (new.id, gd_search_key(new.name, new.id_number, new.phone), gd_reading(new.name));
+AFTER UPDATE OF name, id_number, phone, household_id, deleted ON residents BEGIN
+    DELETE FROM resident_search WHERE resident_id = new.id;
+    INSERT INTO resident_search SELECT * FROM resident_search_rows WHERE resident_id = new.id;
+END;
+
+-- "锦绣花园3号楼2单元501 3-2-501 0371-65432100": what a household is found by.
+CREATE VIEW household_search_keys AS
+SELECT c.name || b.name || u.name || h.door_number || ' '
+       || replace(b.name, '号楼', '') || '-' || replace(u.name, '单元', '') || '-'
+       || h.door_number || ' ' || COALESCE(h.phone, '') AS key,
+       h.id AS household_id
+FROM households h JOIN units u ON u.id = h.unit_id
+JOIN buildings b ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id
+WHERE h.deleted = 0;
+
+CREATE TABLE household_search (     -- in address order, like resident_search in pinyin order
+    key          TEXT NOT NULL,
+    household_id TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (key, household_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER household_search_insert AFTER INSERT ON households BEGIN
+    INSERT OR REPLACE INTO household_search
+    SELECT * FROM household_search_keys WHERE household_id = new.id;
+END;
+CREATE TRIGGER household_search_update
+AFTER UPDATE OF unit_id, door_number, phone, deleted ON households BEGIN
+    DELETE FROM household_search WHERE household_id = new.id;
+    INSERT INTO household_search SELECT * FROM household_search_keys WHERE household_id = new.id;
+END;
+CREATE TRIGGER household_search_unit AFTER UPDATE OF name, building_id ON units BEGIN
+    INSERT OR REPLACE INTO household_search SELECT k.* FROM household_search_keys k
+    JOIN households h ON h.id = k.household_id WHERE h.unit_id = new.id;
+END;
+CREATE TRIGGER household_search_building AFTER UPDATE OF name, compound_id ON buildings BEGIN
+    INSERT OR REPLACE INTO household_search SELECT k.* FROM household_search_keys k
+    JOIN households h ON h.id = k.household_id JOIN units u ON u.id = h.unit_id
+    WHERE u.building_id = new.id;
+END;
+CREATE TRIGGER household_search_compound AFTER UPDATE OF name ON compounds BEGIN
+    INSERT OR REPLACE INTO household_search SELECT k.* FROM household_search_keys k
+    JOIN households h ON h.id = k.household_id JOIN units u ON u.id = h.unit_id
+    JOIN buildings b ON b.id = u.building_id WHERE b.compound_id = new.id;
 END;

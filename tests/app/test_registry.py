@@ -123,6 +123,19 @@ def test_search_by_id_digits_needs_four(community):
     assert {r["name"] for r in hits} == {"曾志伟"}
 
 
+def test_single_character_does_not_match_every_address(community):
+    # 单 is in every "N单元"; typed alone it means the surname 单 (shàn).
+    hits = registry.resident_rows(community, registry.search_residents(community, "单"))
+    assert [r["name"] for r in hits] == ["单田芳"]
+
+
+def test_renaming_a_compound_is_found_by_address(community):
+    registry.edit_compound(community, community.ids["compound1"], "锦绣新苑", "property")
+    hits = registry.resident_rows(community, registry.search_residents(community, "锦绣新苑3号楼"))
+    assert {r["name"] for r in hits} == {"张三", "李四", "单田芳"}
+    assert registry.search_residents(community, "锦绣花园") == []
+
+
 def test_edit_rename_is_found_by_new_pinyin(community):
     registry.edit_resident(community, community.ids["李四"], {"name": "解小红"})
     ids = registry.search_residents(community, "xxh")
