@@ -33,6 +33,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def peak_mb() -> float:
+    """This process's own peak (VmHWM); ru_maxrss would carry the parent's over exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -10,7 +10,7 @@ import sqlite_utils
 # Synced tables are found by shape: every table with an `id`, a `community_id`
 # and a `deleted` column is synced; these hold node-local state instead.
 LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "resident_search",
-                          "household_search"})
+                          "household_search", "resident_numbers"})
 
 
 @dataclass(frozen=True)

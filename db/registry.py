@@ -231,6 +231,26 @@ _ADDRESS = ("SELECT s.resident_id FROM household_search hs "
             "WHERE hs.key GLOB :a ORDER BY hs.key LIMIT :n")
 # The table is in reading order: the scan stops as soon as it has :n hits.
 _ANYWHERE = "SELECT resident_id FROM resident_search WHERE key GLOB :p ORDER BY reading LIMIT :n"
+# Chinese characters only occur in the name: the name index is a third of the table to scan.
+_NAME_ANYWHERE = (
+    "SELECT resident_id FROM (SELECT resident_id, reading FROM resident_search "
+    "INDEXED BY resident_search_name WHERE name GLOB :p) ORDER BY reading LIMIT :n")
+
+
+# A run of digits: the trigram index lists every resident holding it, in pinyin order.
+_DIGITS = ("SELECT s.resident_id FROM resident_digits d "
+           "CROSS JOIN resident_numbers m ON m.n = d.rowid "
+           "CROSS JOIN resident_search s ON s.resident_id = m.resident_id "
+           "WHERE resident_digits MATCH :fts ORDER BY s.reading LIMIT :n")
+
+
+def _digits_are_selective(db: sqlite_utils.Database, params: dict) -> bool:
+    """Whether a run of digits is rare enough to list all its holders (a 4-digit run such as
+    4101, in most ID numbers, is not: then the pinyin-ordered scan stops early instead)."""
+    count = db.conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM resident_digits WHERE resident_digits MATCH :fts "
+        "LIMIT :n)", params).fetchone()[0]
+    return count < params["n"]
 
 
 def search_resident_ids(db: sqlite_utils.Database, query: str, address: str | None = None,
@@ -246,9 +266,13 @@ def search_resident_ids(db: sqlite_utils.Database, query: str, address: str | No
     if places:
         tiers.append(_ADDRESS)
     if people:
-        tiers.append(_ANYWHERE)
+        tiers.append(_ANYWHERE if query.isascii() else _NAME_ANYWHERE)
     params = {"q": query, "hi": query + "\U0010ffff", "p": glob_contains(query),
-              "a": glob_contains(address or query), "n": limit}
+              "a": glob_contains(address or query), "n": limit,
+              "fts": '"' + query.replace('"', '""') + '"'}
+    if people and tiers and tiers[-1] is _ANYWHERE and query.isdigit() and len(query) >= 3 \
+            and _digits_are_selective(db, params):
+        tiers[-1] = _DIGITS
     found: dict[str, None] = {}
     for sql in tiers:
         for (resident_id,) in db.conn.execute(sql, params):

@@ -175,6 +175,31 @@ AFTER UPDATE OF name, id_number, phone, household_id, deleted ON residents BEGIN
     INSERT INTO resident_search SELECT * FROM resident_search_rows WHERE resident_id = new.id;
 END;
 
+-- ID numbers and phones by any run of digits: an FTS5 trigram index finds a selective run
+-- ("1391") at once, where a scan of every key takes tens of milliseconds. Its rowids are
+-- resident_numbers.n, an INTEGER PRIMARY KEY, which VACUUM never renumbers.
+CREATE TABLE resident_numbers (
+    n           INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE resident_digits USING fts5(digits, tokenize = 'trigram');
+
+CREATE TRIGGER resident_digits_insert AFTER INSERT ON residents WHEN new.deleted = 0 BEGIN
+    INSERT OR IGNORE INTO resident_numbers (resident_id) VALUES (new.id);
+    INSERT INTO resident_digits (rowid, digits)
+    SELECT n, lower(COALESCE(new.id_number, '') || ' ' || COALESCE(new.phone, ''))
+    FROM resident_numbers WHERE resident_id = new.id;
+END;
+CREATE TRIGGER resident_digits_update AFTER UPDATE OF id_number, phone, deleted ON residents
+BEGIN
+    INSERT OR IGNORE INTO resident_numbers (resident_id) VALUES (new.id);
+    DELETE FROM resident_digits
+    WHERE rowid = (SELECT n FROM resident_numbers WHERE resident_id = new.id);
+    INSERT INTO resident_digits (rowid, digits)
+    SELECT n, lower(COALESCE(new.id_number, '') || ' ' || COALESCE(new.phone, ''))
+    FROM resident_numbers WHERE resident_id = new.id AND new.deleted = 0;
+END;
+
 -- "锦绣花园3号楼2单元501 3-2-501 0371-65432100": what a household is found by.
 CREATE VIEW household_search_keys AS
 SELECT c.name || b.name || u.name || h.door_number || ' '

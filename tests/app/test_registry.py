@@ -140,3 +140,15 @@ def test_edit_rename_is_found_by_new_pinyin(community):
     registry.edit_resident(community, community.ids["李四"], {"name": "解小红"})
     ids = registry.search_residents(community, "xxh")
     assert community.ids["李四"] in ids
+
+
+def test_digit_search_follows_edits_and_deletes(community):
+    zhang = community.ids["张三"]
+    assert zhang in registry.search_residents(community, "13912345")
+    registry.edit_resident(community, zhang, {"phone": "13700001111"})
+    assert zhang not in registry.search_residents(community, "13912345")
+    assert zhang in registry.search_residents(community, "37000011")
+    id_tail = registry.get(community, "residents", zhang)["id_number"][-5:]
+    registry.delete_resident(community, zhang)
+    assert registry.search_residents(community, id_tail) == []
+    assert registry.search_residents(community, "37000011") == []
