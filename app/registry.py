@@ -458,3 +458,7 @@ party_members = q.party_members
 counts = q.counts
 get = q.get
 tag_counts = q.tag_counts
+
+
+def resident_profile(db: sqlite_utils.Database, today: date | None = None) -> dict[str, int]:
+    return q.resident_profile(db, (today or date.today()).isoformat())

@@ -335,6 +335,16 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {k: db.conn.execute(sql).fetchone()[0] for k, sql in q.items()}
 
 
+def resident_profile(db: sqlite_utils.Database, today: str) -> dict[str, int]:
+    """Residents aged 60+ and 80+ on `today` (ISO date), and by residency kind."""
+    row = db.conn.execute(
+        "SELECT sum(birth_date <= date(:t, '-60 years')), sum(birth_date <= date(:t, '-80 years')),"
+        " sum(residency = 'registered'), sum(residency = 'resident'), sum(residency = 'floating')"
+        " FROM residents WHERE deleted = 0", {"t": today}).fetchone()
+    keys = ("aged_60", "aged_80", "registered", "resident", "floating")
+    return {k: v or 0 for k, v in zip(keys, row, strict=True)}
+
+
 def tag_counts(db: sqlite_utils.Database, table: str, tags: Sequence[str]) -> dict[str, int]:
     return {
         t: db.conn.execute(

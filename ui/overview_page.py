@@ -68,5 +68,11 @@ class OverviewPage(QWidget):
             if key in self.values:
                 self.values[key].setText(f"{value:,}")
         tags = registry.tag_counts(self.db, "households", registry.HOUSEHOLD_TAGS[:4])
-        self.tags.setText(self.tr("重点关注住户：") + ",".join(
-            f"{t} {n} 户" for t, n in tags.items()))
+        p = registry.resident_profile(self.db)
+        self.tags.setText(
+            self.tr("居民：户籍 {0} 人，常住 {1} 人，流动 {2} 人；"
+                    "60岁以上 {3} 人，其中80岁以上 {4} 人。").format(
+                *(f"{p[k]:,}" for k in ("registered", "resident", "floating", "aged_60",
+                                        "aged_80")))
+            + "\n" + self.tr("重点关注住户：")
+            + "，".join(f"{t} {n:,} 户" for t, n in tags.items()) + "。")

@@ -152,3 +152,13 @@ def test_digit_search_follows_edits_and_deletes(community):
     registry.delete_resident(community, zhang)
     assert registry.search_residents(community, id_tail) == []
     assert registry.search_residents(community, "37000011") == []
+
+
+def test_resident_profile_counts_the_elderly_on_a_given_day(community):
+    from datetime import date
+
+    profile = registry.resident_profile(community, date(2026, 11, 23))
+    assert (profile["aged_60"], profile["aged_80"]) == (2, 1)   # 单田芳 71, 曾志伟 86
+    assert profile["registered"] == 4
+    # a day before 曾志伟 turns 80 (born 1940-05-06), he is not yet 80+
+    assert registry.resident_profile(community, date(2020, 5, 5))["aged_80"] == 0
