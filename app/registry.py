@@ -98,16 +98,22 @@ def rename_grid(db: sqlite_utils.Database, grid_id: str, name: str) -> None:
         q.update(db, "org_units", grid_id, {"name": name})
 
 
-def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
-                  management_kind: str, address: str | None = None,
-                  grid_id: str | None = None) -> None:
-    current = _live(db, "compounds", compound_id, "楼院")
+def _compound_name(name: str, management_kind: str) -> str:
+    """The checked name of a compound; refuses an empty name or an unknown kind."""
     errors: dict[str, str] = {}
     name = _collect(errors, "name", lambda: require_text(name, "name", "楼院名称"))
     if management_kind not in MANAGEMENT_LABELS:
         errors["management_kind"] = "请选择楼院的管理类型。"
     if errors:
         raise FormError(errors)
+    return name
+
+
+def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
+                  management_kind: str, address: str | None = None,
+                  grid_id: str | None = None) -> None:
+    current = _live(db, "compounds", compound_id, "楼院")
+    name = _compound_name(name, management_kind)
     grid_id = grid_id or current["grid_id"]
     _live(db, "org_units", grid_id, "网格")
     with transaction(db):
@@ -117,12 +123,7 @@ def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
 
 def add_compound(db: sqlite_utils.Database, grid_id: str, name: str,
                  management_kind: str = "property", address: str | None = None) -> str:
-    errors: dict[str, str] = {}
-    name = _collect(errors, "name", lambda: require_text(name, "name", "楼院名称"))
-    if management_kind not in MANAGEMENT_LABELS:
-        errors["management_kind"] = "请选择楼院的管理类型。"
-    if errors:
-        raise FormError(errors)
+    name = _compound_name(name, management_kind)
     _live(db, "org_units", grid_id, "网格")
     with transaction(db):
         return q.insert(db, "compounds", {"grid_id": grid_id, "name": name,
