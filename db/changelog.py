@@ -24,6 +24,7 @@ class Change:
     hlc: str
     node: str
     seq: int | None = None
+    owner: str | None = None
 
 
 def synced_tables(db: sqlite_utils.Database) -> dict[str, list[str]]:
@@ -48,9 +49,9 @@ def install_triggers(db: sqlite_utils.Database) -> None:
     for tbl, cols in synced_tables(db).items():
         def log(col: str, row: str, when: str, tbl: str = tbl) -> str:
             return (
-                "INSERT INTO change_log (tbl, row_id, col, value, hlc, node) "
-                f"SELECT '{tbl}', {row}.id, '{col}', {row}.[{col}], gd_hlc(), gd_node() "
-                f"WHERE {when};"
+                "INSERT INTO change_log (tbl, row_id, col, value, hlc, node, owner) "
+                f"SELECT '{tbl}', {row}.id, '{col}', {row}.[{col}], gd_hlc(), gd_node(), "
+                f"{row}.community_id WHERE {when};"
             )
         inserts = "\n".join(log(c, "new", f"new.[{c}] IS NOT NULL") for c in cols)
         updates = "\n".join(log(c, "new", f"old.[{c}] IS NOT new.[{c}]") for c in cols)
@@ -74,14 +75,15 @@ def install_triggers(db: sqlite_utils.Database) -> None:
 def changes_since(db: sqlite_utils.Database, seq: int = 0, limit: int | None = None
                   ) -> list[Change]:
     """Local changes with a sequence number above `seq`, oldest first."""
-    sql = ("SELECT seq, tbl, row_id, col, value, hlc, node FROM change_log "
+    sql = ("SELECT seq, tbl, row_id, col, value, hlc, node, owner FROM change_log "
            "WHERE seq > ? ORDER BY seq")
     params: list[object] = [seq]
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
     return [
-        Change(tbl=r[1], row_id=r[2], col=r[3], value=r[4], hlc=r[5], node=r[6], seq=r[0])
+        Change(tbl=r[1], row_id=r[2], col=r[3], value=r[4], hlc=r[5], node=r[6], seq=r[0],
+               owner=r[7])
         for r in db.conn.execute(sql, params)
     ]
 

@@ -14,7 +14,8 @@ CREATE TABLE change_log (        -- every local change of a synced field
     col    TEXT NOT NULL,
     value,
     hlc    TEXT NOT NULL,
-    node   TEXT NOT NULL
+    node   TEXT NOT NULL,
+    owner  TEXT NOT NULL             -- the row's community_id: who the change is for
 );
 
 CREATE TABLE field_clock (       -- the stamp of the value each field holds now
