@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
 # Synced tables are found by shape: every table with an `id`, a `community_id`
 # and a `deleted` column is synced; these hold node-local state instead.
-LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "resident_search",
+LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "resident_search", "peers",
                           "household_search", "resident_numbers"})
 
 
@@ -92,11 +92,27 @@ def last_seq(db: sqlite_utils.Database) -> int:
     return db.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM change_log").fetchone()[0]
 
 
-def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change]) -> int:
+@dataclass
+class ApplyResult:
+    """What applying remote changes did."""
+
+    applied: int = 0          # field values written
+    stale: int = 0            # older than the value held: ignored
+    future: int = 0           # stamped too far ahead of our clock: ignored
+    conflicts: list[tuple] = field(default_factory=list)
+    # (tbl, row_id, col, kept_value, kept_hlc, lost_value, lost_hlc) per concurrent overwrite
+
+
+def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
+                  max_hlc: str | None = None, unacked_after: str | None = None
+                  ) -> ApplyResult:
     """Apply remote changes, last writer wins per field; nothing is re-logged.
 
-    Runs in one transaction: either every change is applied or none is.
-    Returns how many field values were written.
+    Runs in one transaction: either every change is applied or none is. Changes stamped
+    after `max_hlc` never win (a sender's clock far in the future). A field this node
+    changed after `unacked_after` (the stamp of our last change the sender confirmed)
+    was unknown to the sender: overwriting it with a different value, or keeping it
+    against a different one, is a conflict staff should review.
     """
     from db.connection import node_state, transaction  # connection imports this module
 
@@ -109,23 +125,50 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change]) -> int:
         if cols is None or ch.col not in cols:
             raise ValueError(f"unknown field {ch.tbl}.{ch.col}")
         rows.setdefault((ch.tbl, ch.row_id), []).append(ch)
-    applied = 0
+    result = ApplyResult()
+    me = state.node_id
     with state.logging_suppressed(), transaction(db):
         for (tbl, row_id), row_changes in rows.items():
             winners: dict[str, Change] = {}
             for ch in row_changes:
+                if max_hlc is not None and ch.hlc > max_hlc:
+                    result.future += 1
+                    continue
                 state.clock.observe(ch.hlc)
                 best = winners.get(ch.col)
                 if best is None or ch.hlc > best.hlc:
                     winners[ch.col] = ch
+            if not winners:
+                continue
             current = dict(conn.execute(
                 "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
             ).fetchall())
-            fresh = [ch for col, ch in winners.items()
-                     if col not in current or ch.hlc > current[col]]
+            existing = None
+            if current:
+                cur = conn.execute(f"SELECT * FROM [{tbl}] WHERE id = ?", (row_id,))
+                found = cur.fetchone()
+                if found is not None:
+                    existing = dict(zip([d[0] for d in cur.description], found, strict=True))
+            fresh = []
+            for col, ch in winners.items():
+                held = current.get(col)
+                concurrent = (held is not None and held.endswith("." + me)
+                              and (unacked_after is None or held > unacked_after)
+                              and existing is not None and existing[col] != ch.value)
+                if held is None or ch.hlc > held:
+                    fresh.append(ch)
+                    if concurrent:
+                        result.conflicts.append(
+                            (tbl, row_id, col, ch.value, ch.hlc, existing[col], held))
+                else:
+                    result.stale += 1
+                    if concurrent and ch.hlc != held:
+                        result.conflicts.append(
+                            (tbl, row_id, col, existing[col], held, ch.value, ch.hlc))
             if not fresh:
                 continue
-            exists = conn.execute(f"SELECT 1 FROM [{tbl}] WHERE id = ?", (row_id,)).fetchone()
+            exists = existing is not None or conn.execute(
+                f"SELECT 1 FROM [{tbl}] WHERE id = ?", (row_id,)).fetchone()
             if exists:
                 sets = ", ".join(f"[{ch.col}] = ?" for ch in fresh)
                 conn.execute(f"UPDATE [{tbl}] SET {sets} WHERE id = ?",
@@ -140,5 +183,5 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change]) -> int:
                 "ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc",
                 [(tbl, row_id, ch.col, ch.hlc) for ch in fresh],
             )
-            applied += len(fresh)
-    return applied
+            result.applied += len(fresh)
+    return result

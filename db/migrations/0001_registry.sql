@@ -240,3 +240,46 @@ CREATE TRIGGER household_search_compound AFTER UPDATE OF name ON compounds BEGIN
     JOIN households h ON h.id = k.household_id JOIN units u ON u.id = h.unit_id
     JOIN buildings b ON b.id = u.building_id WHERE b.compound_id = new.id;
 END;
+
+-- Sync state (local to this node, never synced).
+CREATE TABLE peers (             -- the district of a community, or the communities of a district
+    node_id      TEXT PRIMARY KEY,
+    role         TEXT NOT NULL CHECK (role IN ('district', 'community')),
+    name         TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    community_id TEXT NOT NULL,  -- the org unit whose rows this peer owns
+    sign_key     TEXT NOT NULL,  -- Ed25519 public key, hex
+    box_key      TEXT NOT NULL,  -- X25519 public key, hex
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    enrolled_at  TEXT NOT NULL,
+    acked_seq    INTEGER NOT NULL DEFAULT 0,  -- our highest change_log seq the peer holds
+    acked_hlc    TEXT,                        -- the stamp of that change
+    received_seq INTEGER NOT NULL DEFAULT 0,  -- the peer's highest seq we hold
+    last_export_at TEXT,
+    last_import_at TEXT
+);
+
+CREATE TABLE conflicts (         -- concurrent overwrites of a different value, for review
+    id         INTEGER PRIMARY KEY,
+    tbl        TEXT NOT NULL,
+    row_id     TEXT NOT NULL,
+    col        TEXT NOT NULL,
+    kept_value,
+    kept_hlc   TEXT NOT NULL,
+    lost_value,
+    lost_hlc   TEXT NOT NULL,
+    peer       TEXT NOT NULL,
+    noted_at   TEXT NOT NULL,
+    reviewed   INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sync_log (          -- what each export and import did
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    peer      TEXT,
+    direction TEXT NOT NULL CHECK (direction IN ('export', 'import')),
+    bundle_id TEXT,
+    outcome   TEXT NOT NULL,      -- applied | duplicate | refused | written
+    changes   INTEGER NOT NULL DEFAULT 0,
+    detail    TEXT
+);

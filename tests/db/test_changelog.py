@@ -104,10 +104,10 @@ def test_applying_remote_changes_does_not_relog_and_last_writer_wins(db, tmp_pat
     assert row["door_number"] == "601"               # newer remote value wins
     assert row["phone"] == "13800000000"             # field never set locally: taken
     assert registry.get(db, "org_units", new_row)["name"] == "区里下发网格"
-    assert applied == 6
+    assert applied.applied == 6
     # The same bundle again changes nothing more.
     assert changelog.apply_changes(db, [
-        changelog.Change("households", hid, "door_number", "601", newer, "zzremote")]) == 0
+        changelog.Change("households", hid, "door_number", "601", newer, "zzremote")]).applied == 0
     # An older remote value loses against the newer one already held.
     changelog.apply_changes(db, [
         changelog.Change("households", hid, "door_number", "401", older, "zzremote")])

@@ -1,0 +1,410 @@
+"""The sync engine: enrollment, writing bundles for a peer, importing bundles from one.
+
+One engine, two carriers: the same bundle bytes go on a USB stick or to the district hub.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from nacl.exceptions import BadSignatureError
+
+from app.database import community_info
+from app.errors import FormError
+from app.sync import bundle as fmt
+from app.sync.bundle import BundleError
+from app.sync.keys import NodeKeys, fingerprint, load_or_create_keys, verify_key
+from db import changelog, migrate
+from db import registry as q
+from db import sync as store
+from db.clock import Stamp
+from db.connection import get_meta, node_state, set_meta, transaction
+from db.ids import uuid7
+
+MAX_SKEW_MS = 10 * 60 * 1000      # a stamp further ahead of our clock than this never wins
+PART_CHANGES = 200_000            # changes per bundle file; a snapshot is split into parts
+ENROLL_SUFFIX = ".gdenroll"
+
+
+def now_text() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def role(db: sqlite_utils.Database) -> str:
+    return get_meta(db, "role") or "community"
+
+
+def keys(db: sqlite_utils.Database) -> NodeKeys:
+    return load_or_create_keys(node_state(db).node_id)
+
+
+def own_code(db: sqlite_utils.Database) -> str:
+    info = community_info(db)
+    return info.code if info else ""
+
+
+# --- a district database -------------------------------------------------------------------
+
+def create_district(db: sqlite_utils.Database, name: str, code: str) -> str:
+    """Make an empty database a district node (区/县): its org unit owns reference data."""
+    if get_meta(db, "community_id"):
+        raise ValueError("this database already belongs to an org unit")
+    errors = {}
+    if not name.strip():
+        errors["name"] = "请填写区县名称，例如“中原区”。"
+    if not (code.isdigit() and len(code) == 6):
+        errors["code"] = "区县代码应为6位数字，例如 410102。"
+    if errors:
+        raise FormError(errors)
+    district = uuid7()
+    with transaction(db):
+        set_meta(db, "community_id", district)
+        set_meta(db, "role", "district")
+        q.insert(db, "org_units", {"level": "district", "code": code, "name": name.strip()},
+                 row_id=district, owner=district)
+    keys(db)
+    return district
+
+
+# --- enrollment ------------------------------------------------------------------------------
+
+def _signed_file(payload: dict[str, Any], node_keys: NodeKeys) -> bytes:
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    signature = node_keys.signing.sign(body).signature.hex()
+    return json.dumps({"payload": payload, "signature": signature}, ensure_ascii=False,
+                      indent=1).encode()
+
+
+def _read_signed_file(data: bytes, kind: str) -> dict[str, Any]:
+    try:
+        outer = json.loads(data)
+        payload = outer["payload"]
+        body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        verify_key(payload["sign_key"]).verify(body, bytes.fromhex(outer["signature"]))
+    except (ValueError, KeyError, TypeError, BadSignatureError) as exc:
+        raise BundleError("tampered", "登记文件无法通过校验：文件已损坏或被改动过。"
+                          "请让对方重新生成登记文件。") from exc
+    if payload.get("kind") != kind:
+        wanted = "登记申请" if kind == "enroll-request" else "登记回执"
+        raise BundleError("wrong_kind", f"这不是{wanted}文件，请选择正确的文件。")
+    return payload
+
+
+def write_enroll_request(db: sqlite_utils.Database, folder: Path) -> tuple[Path, str]:
+    """A community's request to enroll with its district: its code, name and public keys.
+    Returns the file and the fingerprint to read over the phone."""
+    info = community_info(db)
+    if info is None or role(db) != "community":
+        raise FormError({"role": "只有社区数据库可以申请登记。"})
+    node_keys = keys(db)
+    payload = {"kind": "enroll-request", "node_id": node_keys.node_id, "code": info.code,
+               "name": info.name, "community_id": info.id, "sign_key": node_keys.sign_public,
+               "box_key": node_keys.box_public, "created": now_text()}
+    name = f"登记申请-{info.name}-{info.code}{ENROLL_SUFFIX}"
+    path = fmt.write_verified(folder, name, _signed_file(payload, node_keys),
+                              lambda data: _read_signed_file(data, "enroll-request"))
+    return path, node_keys.fingerprint
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    node_id: str
+    code: str
+    name: str
+    community_id: str
+    sign_key: str
+    box_key: str
+    fingerprint: str
+
+
+def read_enroll_request(path: Path) -> EnrollRequest:
+    p = _read_signed_file(Path(path).read_bytes(), "enroll-request")
+    return EnrollRequest(p["node_id"], p["code"], p["name"], p["community_id"], p["sign_key"],
+                         p["box_key"], fingerprint(p["sign_key"], p["box_key"]))
+
+
+def accept_enroll_request(db: sqlite_utils.Database, request: EnrollRequest) -> None:
+    """At the district: pin the community's keys (after the fingerprint was confirmed)."""
+    if role(db) != "district":
+        raise FormError({"role": "只有区县数据库可以接受社区登记。"})
+    with transaction(db):
+        store.save_peer(db, {"node_id": request.node_id, "role": "community",
+                             "name": request.name, "code": request.code,
+                             "community_id": request.community_id,
+                             "sign_key": request.sign_key, "box_key": request.box_key,
+                             "enrolled_at": now_text()})
+
+
+def write_enroll_response(db: sqlite_utils.Database, community_node: str, folder: Path
+                          ) -> Path:
+    """The district's answer: its own public keys, for one enrolled community."""
+    peer = store.peer(db, community_node)
+    if peer is None:
+        raise FormError({"peer": "这个社区还没有登记。"})
+    node_keys = keys(db)
+    district = q.get(db, "org_units", get_meta(db, "community_id"))
+    payload = {"kind": "enroll-response", "node_id": node_keys.node_id,
+               "code": district["code"], "name": district["name"],
+               "community_id": district["id"], "for_node": community_node,
+               "sign_key": node_keys.sign_public, "box_key": node_keys.box_public,
+               "created": now_text()}
+    name = f"登记回执-{peer['name']}-{peer['code']}{ENROLL_SUFFIX}"
+    return fmt.write_verified(folder, name, _signed_file(payload, node_keys),
+                              lambda data: _read_signed_file(data, "enroll-response"))
+
+
+def accept_enroll_response(db: sqlite_utils.Database, path: Path) -> dict[str, Any]:
+    """At the community: pin the district's keys from its answer."""
+    p = _read_signed_file(Path(path).read_bytes(), "enroll-response")
+    if p["for_node"] != node_state(db).node_id:
+        raise BundleError("not_for_us", "这份登记回执是发给另一台电脑（另一个社区）的，"
+                          "请向区里索取本社区的回执。")
+    with transaction(db):
+        store.save_peer(db, {"node_id": p["node_id"], "role": "district", "name": p["name"],
+                             "code": p["code"], "community_id": p["community_id"],
+                             "sign_key": p["sign_key"], "box_key": p["box_key"],
+                             "enrolled_at": now_text()})
+    return p
+
+
+def district_peer(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    found = [p for p in store.peers(db, "district") if not p["revoked"]]
+    return found[0] if found else None
+
+
+# --- export ---------------------------------------------------------------------------------
+
+def _owners_for(db: sqlite_utils.Database, peer: dict[str, Any]) -> list[str] | None:
+    """What a peer receives: a community gets its own rows and the district's reference
+    data; the district gets everything its community changed."""
+    if role(db) == "district":
+        return [peer["community_id"], get_meta(db, "community_id")]
+    return None
+
+
+def _split(changes: list[tuple], size: int) -> list[list[tuple]]:
+    """Parts of about `size` changes, never splitting one row's changes (an insert must
+    arrive whole)."""
+    parts: list[list[tuple]] = []
+    current: list[tuple] = []
+    for ch in changes:
+        if len(current) >= size and (ch[1], ch[2]) != (current[-1][1], current[-1][2]):
+            parts.append(current)
+            current = []
+        current.append(ch)
+    parts.append(current)
+    return parts
+
+
+def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = PART_CHANGES
+                  ) -> list[tuple[str, bytes, int]]:
+    """File name, bytes and change count of each bundle carrying everything the peer has
+    not confirmed (at least one bundle, so acknowledgements travel even with no changes)."""
+    peer = store.peer(db, peer_id)
+    if peer is None or peer["revoked"]:
+        raise FormError({"peer": "对方尚未登记或已被停用，无法导出同步包。"})
+    node_keys = keys(db)
+    owners = _owners_for(db, peer)
+    changes = store.changes_for(db, peer["acked_seq"], owners)
+    last = changelog.last_seq(db)
+    bundle_id = uuid7()
+    created = now_text()
+    parts = _split(changes, part_size)
+    out = []
+    seq_from = peer["acked_seq"]
+    for i, part in enumerate(parts, 1):
+        seq_to = last if i == len(parts) else part[-1][0]
+        counts: dict[str, int] = {}
+        for ch in part:
+            counts[ch[1]] = counts.get(ch[1], 0) + 1
+        header = {"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
+                  "bundle_id": bundle_id, "part": i, "parts": len(parts), "created": created}
+        manifest = {"schema_version": migrate.LATEST, "seq_from": seq_from, "seq_to": seq_to,
+                    "acks": {peer_id: peer["received_seq"]}, "counts": counts,
+                    "changes": len(part), "sender_code": own_code(db)}
+        data = fmt.seal(header, {"manifest": manifest, "changes": part}, node_keys,
+                        peer["box_key"])
+        stamp = created.replace(":", "").replace("-", "")
+        name = (f"GD-{own_code(db)}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
+                f"-{i}of{len(parts)}{fmt.SUFFIX}")
+        out.append((name, data, len(part)))
+        seq_from = seq_to
+    return out
+
+
+def export_bundles(db: sqlite_utils.Database, peer_id: str, folder: Path, *,
+                   part_size: int = PART_CHANGES) -> list[Path]:
+    """Write the bundles for a peer into a folder (a USB stick), each verified by reading it
+    back and opening it as the recipient's envelope would be checked."""
+    built = build_bundles(db, peer_id, part_size=part_size)
+    paths = [fmt.write_verified(Path(folder), name, data, fmt.read_sealed)
+             for name, data, _n in built]
+    changes = sum(n for _name, _data, n in built)
+    with transaction(db):
+        store.update_peer(db, peer_id, last_export_at=now_text())
+        store.log_event(db, now_text(), peer_id, "export", None, "written", changes,
+                        ", ".join(p.name for p in paths))
+    return paths
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass
+class ImportOutcome:
+    """What importing one bundle did, in words for the secretary."""
+
+    status: str                   # applied | duplicate | refused
+    message: str
+    applied: int = 0
+    conflicts: int = 0
+    sender: str = ""
+    file: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _future_limit() -> str:
+    return str(Stamp(time.time_ns() // 1_000_000 + MAX_SKEW_MS, 99_999, "~"))
+
+
+def import_bundle_bytes(db: sqlite_utils.Database, data: bytes, name: str = "") -> ImportOutcome:
+    """Check and apply one bundle in one transaction; a refusal changes nothing."""
+    try:
+        return _import(db, data, name)
+    except BundleError as exc:
+        with transaction(db):
+            store.log_event(db, now_text(), None, "import", None, "refused", 0,
+                            f"{name}: {exc.code}")
+        return ImportOutcome("refused", exc.message, file=name,
+                             details={"code": exc.code})
+
+
+def import_bundle(db: sqlite_utils.Database, path: Path) -> ImportOutcome:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return ImportOutcome("refused", f"无法读取文件：{exc.strerror or exc}。请检查U盘。",
+                             file=Path(path).name, details={"code": "unreadable"})
+    return import_bundle_bytes(db, data, Path(path).name)
+
+
+def import_folder(db: sqlite_utils.Database, folder: Path) -> list[ImportOutcome]:
+    """Every bundle in a folder, oldest part first."""
+    files = sorted(Path(folder).glob(f"*{fmt.SUFFIX}"), key=_bundle_order)
+    return [import_bundle(db, f) for f in files]
+
+
+def _bundle_order(path: Path) -> tuple:
+    parts = path.stem.split("-")
+    try:
+        return (int(parts[-3]), int(parts[-1].split("of")[0]), path.name)
+    except (ValueError, IndexError):
+        return (0, 0, path.name)
+
+
+def check_header(db: sqlite_utils.Database, sealed: fmt.Sealed) -> dict[str, Any]:
+    """Who sent it and whether it is for us: refuse before reading anything else."""
+    header = sealed.header
+    me = node_state(db).node_id
+    peer = store.peer(db, str(header.get("sender", "")))
+    if peer is None:
+        raise BundleError("unknown_sender", "这个同步包来自未登记的单位，已拒绝。"
+                          "如果对方是本区的社区或区里，请先完成登记。")
+    if peer["revoked"]:
+        raise BundleError("revoked_sender", f"“{peer['name']}”已被停用，它的同步包已拒绝。")
+    if header.get("recipient") != me:
+        raise BundleError("not_for_us", "这个同步包是发给另一个单位的，不是本机。"
+                          "请确认U盘里的文件，或让对方重新导出。")
+    return peer
+
+
+def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
+    sealed = fmt.read_sealed(data)
+    peer = check_header(db, sealed)
+    content = fmt.open_sealed(sealed, keys(db), peer["sign_key"], peer["box_key"])
+    manifest, rows = content["manifest"], content["changes"]
+    if manifest["schema_version"] > migrate.LATEST:
+        raise BundleError("newer_schema", f"“{peer['name']}”的程序版本比本机新，"
+                          "请先升级本机的社区网格通，再导入这个同步包。")
+    if manifest["seq_from"] > peer["received_seq"]:
+        raise BundleError("gap", f"缺少“{peer['name']}”更早的同步包（本机只收到第 "
+                          f"{peer['received_seq']} 号变更为止）。请先导入更早的包，"
+                          "或请对方重新导出一次（新包会包含所有未确认的变更）。")
+    allowed = _owners_allowed(db, peer)
+    changes = []
+    for r in rows:
+        if r[7] not in allowed:
+            raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
+                              "请联系区里核实。")
+        changes.append(changelog.Change(tbl=r[1], row_id=r[2], col=r[3], value=r[4],
+                                        hlc=r[5], node=r[6], seq=r[0], owner=r[7]))
+    me = node_state(db).node_id
+    with transaction(db):
+        duplicate = manifest["seq_to"] <= peer["received_seq"]
+        # Our changes they had confirmed before this bundle were known when they made
+        # theirs; later ones may not have been: a different value there is a conflict.
+        # (Their acks in this bundle say what they hold now, not what they knew then.)
+        result = changelog.apply_changes(db, changes, max_hlc=_future_limit(),
+                                         unacked_after=peer["acked_hlc"])
+        acked = int(manifest["acks"].get(me, 0))
+        if acked > peer["acked_seq"]:
+            store.update_peer(db, peer["node_id"], acked_seq=acked,
+                              acked_hlc=store.hlc_of_seq(db, acked))
+        if result.conflicts:
+            store.add_conflicts(db, result.conflicts, peer["node_id"], now_text())
+        store.update_peer(db, peer["node_id"],
+                          received_seq=max(peer["received_seq"], manifest["seq_to"]),
+                          last_import_at=now_text())
+        set_meta(db, "hlc_seen", node_state(db).clock.last)
+        status = "duplicate" if duplicate and not result.applied else "applied"
+        store.log_event(db, now_text(), peer["node_id"], "import",
+                        sealed.header.get("bundle_id"), status, result.applied,
+                        f"{name}: {len(changes)} changes, {result.stale} older, "
+                        f"{result.future} future, {len(result.conflicts)} conflicts")
+    if status == "duplicate":
+        message = f"这个同步包已经导入过，没有新的变更（来自“{peer['name']}”）。"
+    else:
+        message = f"已导入“{peer['name']}”的 {result.applied} 项变更。"
+        if result.conflicts:
+            message += f"其中 {len(result.conflicts)} 项与本机未同步的修改冲突，请在“冲突”中查看。"
+        if result.future:
+            message += (f"有 {result.future} 项变更的时间比本机时钟超前太多，已忽略，"
+                        "请核对对方电脑的日期和时间。")
+    return ImportOutcome(status, message, result.applied, len(result.conflicts),
+                         peer["name"], name,
+                         {"future": result.future, "stale": result.stale,
+                          "part": sealed.header.get("part"), "parts": sealed.header.get("parts")})
+
+
+def _owners_allowed(db: sqlite_utils.Database, peer: dict[str, Any]) -> set[str]:
+    if role(db) == "district":
+        return {peer["community_id"]}
+    return {get_meta(db, "community_id"), peer["community_id"]}
+
+
+# --- state for the 同步 page -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SyncState:
+    role: str
+    fingerprint: str
+    peers: list[dict[str, Any]]
+    unacknowledged: dict[str, int]
+    conflicts: int
+    events: list[dict[str, Any]]
+
+
+def sync_state(db: sqlite_utils.Database) -> SyncState:
+    node_keys = keys(db)
+    peer_rows = store.peers(db)
+    return SyncState(
+        role=role(db), fingerprint=node_keys.fingerprint, peers=peer_rows,
+        unacknowledged={p["node_id"]: store.unacknowledged(db, p["acked_seq"],
+                                                            _owners_for(db, p))
+                        for p in peer_rows},
+        conflicts=len(store.conflicts(db)), events=store.events(db, 20))

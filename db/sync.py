@@ -1,0 +1,103 @@
+"""Sync state: peers, conflicts and the log of exports and imports. Plain values in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from db.registry import _one, _rows
+
+Row = dict[str, Any]
+
+
+def peer(db: sqlite_utils.Database, node_id: str) -> Row | None:
+    return _one(db, "SELECT * FROM peers WHERE node_id = ?", (node_id,))
+
+
+def peers(db: sqlite_utils.Database, role: str | None = None) -> list[Row]:
+    sql, params = "SELECT * FROM peers", []
+    if role:
+        sql += " WHERE role = ?"
+        params.append(role)
+    return _rows(db, sql + " ORDER BY code, name", params)
+
+
+def save_peer(db: sqlite_utils.Database, values: Row) -> None:
+    """Insert a peer, or refresh its name and keys when it enrolls again."""
+    db.conn.execute(
+        "INSERT INTO peers (node_id, role, name, code, community_id, sign_key, box_key, "
+        "enrolled_at) VALUES (:node_id, :role, :name, :code, :community_id, :sign_key, "
+        ":box_key, :enrolled_at) ON CONFLICT (node_id) DO UPDATE SET name = excluded.name, "
+        "code = excluded.code, sign_key = excluded.sign_key, box_key = excluded.box_key, "
+        "revoked = 0",
+        values,
+    )
+
+
+def update_peer(db: sqlite_utils.Database, node_id: str, **values: Any) -> None:
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    db.conn.execute(f"UPDATE peers SET {sets} WHERE node_id = :node_id",
+                    {**values, "node_id": node_id})
+
+
+def add_conflicts(db: sqlite_utils.Database, rows: Iterable[tuple], peer_id: str,
+                  at: str) -> None:
+    db.conn.executemany(
+        "INSERT INTO conflicts (tbl, row_id, col, kept_value, kept_hlc, lost_value, lost_hlc, "
+        "peer, noted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*r, peer_id, at) for r in rows],
+    )
+
+
+def conflicts(db: sqlite_utils.Database, reviewed: bool = False) -> list[Row]:
+    return _rows(db, "SELECT * FROM conflicts WHERE reviewed = ? ORDER BY id DESC",
+                 (int(reviewed),))
+
+
+def mark_reviewed(db: sqlite_utils.Database, conflict_id: int) -> None:
+    db.conn.execute("UPDATE conflicts SET reviewed = 1 WHERE id = ?", (conflict_id,))
+
+
+def log_event(db: sqlite_utils.Database, at: str, peer_id: str | None, direction: str,
+              bundle_id: str | None, outcome: str, changes: int = 0,
+              detail: str | None = None) -> None:
+    db.conn.execute(
+        "INSERT INTO sync_log (at, peer, direction, bundle_id, outcome, changes, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (at, peer_id, direction, bundle_id, outcome, changes, detail),
+    )
+
+
+def events(db: sqlite_utils.Database, limit: int = 50) -> list[Row]:
+    return _rows(db, "SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", (limit,))
+
+
+def changes_for(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str] | None
+                ) -> list[tuple]:
+    """Local changes after `after_seq`, oldest first, optionally only for these owners."""
+    sql = ("SELECT seq, tbl, row_id, col, value, hlc, node, owner FROM change_log "
+           "WHERE seq > ?")
+    params: list[Any] = [after_seq]
+    if owners is not None:
+        owners = list(owners)
+        sql += f" AND owner IN ({','.join('?' * len(owners))})"
+        params += owners
+    return db.conn.execute(sql + " ORDER BY seq", params).fetchall()
+
+
+def unacknowledged(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str] | None
+                   ) -> int:
+    sql = "SELECT count(*) FROM change_log WHERE seq > ?"
+    params: list[Any] = [after_seq]
+    if owners is not None:
+        owners = list(owners)
+        sql += f" AND owner IN ({','.join('?' * len(owners))})"
+        params += owners
+    return db.conn.execute(sql, params).fetchone()[0]
+
+
+def hlc_of_seq(db: sqlite_utils.Database, seq: int) -> str | None:
+    row = db.conn.execute("SELECT hlc FROM change_log WHERE seq = ?", (seq,)).fetchone()
+    return row[0] if row else None
