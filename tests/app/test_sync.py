@@ -111,7 +111,7 @@ def test_district_correction_reaches_only_its_community(world, tmp_path):
     send(b, district, tmp_path / "2")
     zhang = a.ids["张三"]
     registry.edit_resident(district, zhang, {"phone": "13700002222"})
-    paths, outcomes = send(district, a, tmp_path / "3")
+    _paths, outcomes = send(district, a, tmp_path / "3")
     assert outcomes[0].status == "applied"
     assert registry.get(a, "residents", zhang)["phone"] == "13700002222"
     # b receives none of a's rows: only the six fields of the district's own org unit
@@ -194,7 +194,7 @@ def test_parts_must_arrive_in_order(world, tmp_path):
 
 
 def test_enrollment_file_from_another_tampering_is_refused(world, tmp_path):
-    district, a, _, _ = world
+    _district, a, _, _ = world
     request, _ = engine.write_enroll_request(a, tmp_path / "e")
     text = request.read_text(encoding="utf-8").replace("长江路社区", "假社区")
     request.write_text(text, encoding="utf-8")
@@ -204,7 +204,7 @@ def test_enrollment_file_from_another_tampering_is_refused(world, tmp_path):
 
 
 def test_private_keys_stay_out_of_the_database(world, tmp_path):
-    district, a, _, _ = world
+    _district, a, _, _ = world
     secret = engine.keys(a).signing.encode().hex()
     raw = (tmp_path / "410102007003.sqlite").read_bytes()
     assert secret.encode() not in raw and bytes.fromhex(secret) not in raw
