@@ -1,6 +1,7 @@
 """Sync between a district and its communities through bundle files, with real keys."""
 
 import os
+import time
 import shutil
 import subprocess
 from pathlib import Path
@@ -128,6 +129,7 @@ def test_concurrent_edits_converge_and_are_listed_as_conflicts(world, tmp_path):
     send(district, a, tmp_path / "2")
     li = a.ids["李四"]
     registry.edit_resident(a, li, {"phone": "13911110000"})        # office
+    time.sleep(0.005)   # the district's edit is later by the clock (same ms: node id decides)
     registry.edit_resident(district, li, {"phone": "13922220000"})  # district, later
     send(a, district, tmp_path / "3")
     send(district, a, tmp_path / "4")
