@@ -19,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--residents", type=int, default=8000, help="居民人数（默认 8000）")
     demo.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同社区）")
     demo.add_argument("--force", action="store_true", help="文件已存在时覆盖")
+    from app.sync import cli as sync_cli
+
+    sync_cli.add_commands(sub)
     return parser
 
 
@@ -37,6 +40,10 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"已生成演示社区“{summary['community']}”：{summary['residents']} 名居民，"
               f"{summary['households']} 户，{summary['buildings']} 栋楼 → {args.file}")
         return 0
+    from app.sync import cli as sync_cli
+
+    if args.command in sync_cli.COMMANDS:
+        return sync_cli.run(args)
     raise ValueError(f"unknown command {args.command}")
 
 

@@ -99,17 +99,12 @@ def _read_signed_file(data: bytes, kind: str) -> dict[str, Any]:
 def write_enroll_request(db: sqlite_utils.Database, folder: Path) -> tuple[Path, str]:
     """A community's request to enroll with its district: its code, name and public keys.
     Returns the file and the fingerprint to read over the phone."""
+    data = enroll_request_bytes(db)
     info = community_info(db)
-    if info is None or role(db) != "community":
-        raise FormError({"role": "只有社区数据库可以申请登记。"})
-    node_keys = keys(db)
-    payload = {"kind": "enroll-request", "node_id": node_keys.node_id, "code": info.code,
-               "name": info.name, "community_id": info.id, "sign_key": node_keys.sign_public,
-               "box_key": node_keys.box_public, "created": now_text()}
     name = f"登记申请-{info.name}-{info.code}{ENROLL_SUFFIX}"
-    path = fmt.write_verified(folder, name, _signed_file(payload, node_keys),
+    path = fmt.write_verified(folder, name, data,
                               lambda data: _read_signed_file(data, "enroll-request"))
-    return path, node_keys.fingerprint
+    return path, keys(db).fingerprint
 
 
 @dataclass(frozen=True)
@@ -124,7 +119,22 @@ class EnrollRequest:
 
 
 def read_enroll_request(path: Path) -> EnrollRequest:
-    p = _read_signed_file(Path(path).read_bytes(), "enroll-request")
+    return parse_enroll_request(Path(path).read_bytes())
+
+
+def enroll_request_bytes(db: sqlite_utils.Database) -> bytes:
+    info = community_info(db)
+    if info is None or role(db) != "community":
+        raise FormError({"role": "只有社区数据库可以申请登记。"})
+    node_keys = keys(db)
+    payload = {"kind": "enroll-request", "node_id": node_keys.node_id, "code": info.code,
+               "name": info.name, "community_id": info.id, "sign_key": node_keys.sign_public,
+               "box_key": node_keys.box_public, "created": now_text()}
+    return _signed_file(payload, node_keys)
+
+
+def parse_enroll_request(data: bytes) -> EnrollRequest:
+    p = _read_signed_file(data, "enroll-request")
     return EnrollRequest(p["node_id"], p["code"], p["name"], p["community_id"], p["sign_key"],
                          p["box_key"], fingerprint(p["sign_key"], p["box_key"]))
 
@@ -147,6 +157,17 @@ def write_enroll_response(db: sqlite_utils.Database, community_node: str, folder
     peer = store.peer(db, community_node)
     if peer is None:
         raise FormError({"peer": "这个社区还没有登记。"})
+    name = f"登记回执-{peer['name']}-{peer['code']}{ENROLL_SUFFIX}"
+    return fmt.write_verified(folder, name, enroll_response_bytes(db, community_node),
+                              lambda data: _read_signed_file(data, "enroll-response"))
+
+
+def district_name(db: sqlite_utils.Database) -> str:
+    row = q.get(db, "org_units", get_meta(db, "community_id") or "")
+    return row["name"] if row else ""
+
+
+def enroll_response_bytes(db: sqlite_utils.Database, community_node: str) -> bytes:
     node_keys = keys(db)
     district = q.get(db, "org_units", get_meta(db, "community_id"))
     payload = {"kind": "enroll-response", "node_id": node_keys.node_id,
@@ -154,14 +175,14 @@ def write_enroll_response(db: sqlite_utils.Database, community_node: str, folder
                "community_id": district["id"], "for_node": community_node,
                "sign_key": node_keys.sign_public, "box_key": node_keys.box_public,
                "created": now_text()}
-    name = f"登记回执-{peer['name']}-{peer['code']}{ENROLL_SUFFIX}"
-    return fmt.write_verified(folder, name, _signed_file(payload, node_keys),
-                              lambda data: _read_signed_file(data, "enroll-response"))
+    return _signed_file(payload, node_keys)
 
 
-def accept_enroll_response(db: sqlite_utils.Database, path: Path) -> dict[str, Any]:
-    """At the community: pin the district's keys from its answer."""
-    p = _read_signed_file(Path(path).read_bytes(), "enroll-response")
+def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dict[str, Any]:
+    """At the community: pin the district's keys from its answer (a file, or the hub's
+    reply)."""
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
+    p = _read_signed_file(data, "enroll-response")
     if p["for_node"] != node_state(db).node_id:
         raise BundleError("not_for_us", "这份登记回执是发给另一台电脑（另一个社区）的，"
                           "请向区里索取本社区的回执。")
