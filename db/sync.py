@@ -101,3 +101,14 @@ def unacknowledged(db: sqlite_utils.Database, after_seq: int, owners: Iterable[s
 def hlc_of_seq(db: sqlite_utils.Database, seq: int) -> str | None:
     row = db.conn.execute("SELECT hlc FROM change_log WHERE seq = ?", (seq,)).fetchone()
     return row[0] if row else None
+
+
+def community_figures(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Per owning community: live households and residents (the district's view)."""
+    out: dict[str, dict[str, int]] = {}
+    for table in ("households", "residents"):
+        for owner, n in db.conn.execute(
+                f"SELECT community_id, count(*) FROM [{table}] WHERE deleted = 0 "
+                "GROUP BY community_id"):
+            out.setdefault(owner, {})[table] = n
+    return out

@@ -20,9 +20,10 @@ from app.database import community_info
 from ui.events import AppEvents
 from ui.overview_page import OverviewPage
 from ui.party_page import PartyPage
-from ui.pending_page import ISOLATION_LINES, SYNC_LINES, PendingPage
+from ui.pending_page import ISOLATION_LINES, PendingPage
 from ui.registry_page import RegistryPage
 from ui.settings_page import SettingsPage
+from ui.sync_page import SyncPage
 
 NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e8eef6; border: none; font-size: 12pt; }
@@ -48,12 +49,13 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.registry_page = RegistryPage(db, self.events)
         self.party_page = PartyPage(db, self.events)
+        self.sync_page = SyncPage(db, db_path, self.events)
         for title, page in [
             (self.tr("概览"), OverviewPage(db, self.events)),
             (self.tr("楼栋住户"), self.registry_page),
             (self.tr("党员联户"), self.party_page),
             (self.tr("居家隔离"), PendingPage(self.tr("居家隔离"), ISOLATION_LINES)),
-            (self.tr("同步"), PendingPage(self.tr("与区里同步"), SYNC_LINES)),
+            (self.tr("同步"), self.sync_page),
             (self.tr("设置"), SettingsPage(db, db_path)),
         ]:
             self.nav.addItem(QListWidgetItem(title))
@@ -73,6 +75,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(where)
         if info:
             self.statusBar().showMessage(f"{info.district} {info.street} {info.name}")
+
+    def closeEvent(self, event) -> None:
+        self.sync_page.stop_worker()
+        super().closeEvent(event)
 
     def go_to(self, title: str) -> None:
         for i in range(self.nav.count()):

@@ -429,3 +429,52 @@ def sync_state(db: sqlite_utils.Database) -> SyncState:
                                                             _owners_for(db, p))
                         for p in peer_rows},
         conflicts=len(store.conflicts(db)), events=store.events(db, 20))
+
+
+# --- hub settings -----------------------------------------------------------------------------
+
+def hub_settings(db: sqlite_utils.Database) -> tuple[str, int]:
+    """The district hub's address and the minutes between background syncs."""
+    return get_meta(db, "hub_url") or "", int(get_meta(db, "hub_interval_min") or 10)
+
+
+def set_hub_settings(db: sqlite_utils.Database, url: str, minutes: int) -> str:
+    url = url.strip()
+    errors = {}
+    if url and not url.startswith(("http://", "https://")):
+        errors["hub_url"] = "服务器地址应以 http:// 或 https:// 开头，例如 http://10.1.2.3:8787。"
+    if not 1 <= int(minutes) <= 24 * 60:
+        errors["interval"] = "同步间隔应在1到1440分钟之间。"
+    if errors:
+        raise FormError(errors)
+    with transaction(db):
+        set_meta(db, "hub_url", url)
+        set_meta(db, "hub_interval_min", str(int(minutes)))
+    return url
+
+
+def mark_conflict_reviewed(db: sqlite_utils.Database, conflict_id: int) -> None:
+    with transaction(db):
+        store.mark_reviewed(db, conflict_id)
+
+
+def community_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """At the district: each enrolled community with its last bundle and its figures."""
+    figures = store.community_figures(db)
+    rows = []
+    for peer in store.peers(db, "community"):
+        f = figures.get(peer["community_id"], {})
+        rows.append({**peer, "households": f.get("households", 0),
+                     "residents": f.get("residents", 0),
+                     "unacknowledged": store.unacknowledged(db, peer["acked_seq"],
+                                                            _owners_for(db, peer))})
+    return rows
+
+
+def export_for_all(db: sqlite_utils.Database, folder: Path) -> list[Path]:
+    """At the district: bundles for every enrolled community into one folder."""
+    paths: list[Path] = []
+    for peer in store.peers(db, "community"):
+        if not peer["revoked"]:
+            paths += export_bundles(db, peer["node_id"], folder)
+    return paths
