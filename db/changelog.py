@@ -127,7 +127,13 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
         rows.setdefault((ch.tbl, ch.row_id), []).append(ch)
     result = ApplyResult()
     me = state.node_id
+    # Rows never seen here are inserted in bulk (a snapshot is almost all such rows);
+    # rows held here go field by field through last-writer-wins.
+    new_rows: dict[tuple[str, tuple[str, ...]], list[list[object]]] = {}
+    new_clock: list[tuple[str, str, str, str]] = []
     with state.logging_suppressed(), transaction(db):
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # parents may come later in the batch
+        known = _known_rows(conn, rows)
         for (tbl, row_id), row_changes in rows.items():
             winners: dict[str, Change] = {}
             for ch in row_changes:
@@ -139,6 +145,13 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
                 if best is None or ch.hlc > best.hlc:
                     winners[ch.col] = ch
             if not winners:
+                continue
+            if (tbl, row_id) not in known:
+                cols = tuple(winners)
+                new_rows.setdefault((tbl, cols), []).append(
+                    [row_id, *(winners[c].value for c in cols)])
+                new_clock += [(tbl, row_id, c, winners[c].hlc) for c in cols]
+                result.applied += len(cols)
                 continue
             current = dict(conn.execute(
                 "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
@@ -184,4 +197,20 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
                 [(tbl, row_id, ch.col, ch.hlc) for ch in fresh],
             )
             result.applied += len(fresh)
+        for (tbl, cols), values in new_rows.items():
+            names = ", ".join(["id", *(f"[{c}]" for c in cols)])
+            marks = ", ".join("?" * (len(cols) + 1))
+            conn.executemany(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})", values)
+        conn.executemany("INSERT INTO field_clock (tbl, row_id, col, hlc) VALUES (?, ?, ?, ?)",
+                         new_clock)
     return result
+
+
+def _known_rows(conn, rows: dict[tuple[str, str], list[Change]]) -> set[tuple[str, str]]:
+    """Which of these rows this node already holds (every held row has field stamps)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_rows (tbl TEXT, row_id TEXT)")
+    conn.execute("DELETE FROM temp.incoming_rows")
+    conn.executemany("INSERT INTO temp.incoming_rows VALUES (?, ?)", list(rows))
+    return set(conn.execute(
+        "SELECT i.tbl, i.row_id FROM temp.incoming_rows i WHERE EXISTS "
+        "(SELECT 1 FROM field_clock f WHERE f.tbl = i.tbl AND f.row_id = i.row_id)"))

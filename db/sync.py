@@ -74,19 +74,6 @@ def events(db: sqlite_utils.Database, limit: int = 50) -> list[Row]:
     return _rows(db, "SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", (limit,))
 
 
-def changes_for(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str] | None
-                ) -> list[tuple]:
-    """Local changes after `after_seq`, oldest first, optionally only for these owners."""
-    sql = ("SELECT seq, tbl, row_id, col, value, hlc, node, owner FROM change_log "
-           "WHERE seq > ?")
-    params: list[Any] = [after_seq]
-    if owners is not None:
-        owners = list(owners)
-        sql += f" AND owner IN ({','.join('?' * len(owners))})"
-        params += owners
-    return db.conn.execute(sql + " ORDER BY seq", params).fetchall()
-
-
 def unacknowledged(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str] | None
                    ) -> int:
     sql = "SELECT count(*) FROM change_log WHERE seq > ?"
@@ -112,3 +99,54 @@ def community_figures(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
                 "GROUP BY community_id"):
             out.setdefault(owner, {})[table] = n
     return out
+
+
+def _owner_filter(owners: Iterable[str] | None) -> tuple[str, list[Any]]:
+    if owners is None:
+        return "", []
+    owners = list(owners)
+    return f" AND owner IN ({','.join('?' * len(owners))})", owners
+
+
+def part_bounds(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str] | None,
+                size: int) -> list[int]:
+    """Sequence numbers closing parts of about `size` changes each, moved forward so that
+    one row's changes (an insert's fields) never straddle two parts."""
+    where, params = _owner_filter(owners)
+    bounds = []
+    start = after_seq
+    while True:
+        row = db.conn.execute(
+            f"SELECT seq, tbl, row_id FROM change_log WHERE seq > ?{where} ORDER BY seq "
+            f"LIMIT 1 OFFSET ?", [start, *params, size - 1]).fetchone()
+        if row is None:
+            return bounds
+        seq, tbl, row_id = row
+        for nxt, ntbl, nrow in db.conn.execute(
+                f"SELECT seq, tbl, row_id FROM change_log WHERE seq > ?{where} ORDER BY seq",
+                [seq, *params]):
+            if (ntbl, nrow) != (tbl, row_id):
+                break
+            seq = nxt
+        else:
+            return bounds
+        bounds.append(seq)
+        start = seq
+
+
+def changes_json(db: sqlite_utils.Database, after_seq: int, up_to: int | None,
+                 owners: Iterable[str] | None) -> tuple[str, dict[str, int], int]:
+    """Changes in (after_seq, up_to] as a JSON array of
+    [seq, tbl, row_id, col, value, hlc, node, owner], built by SQLite itself (no Python
+    object per change), with counts per table and in all."""
+    where, params = _owner_filter(owners)
+    span = " AND seq <= ?" if up_to is not None else ""
+    bound = [up_to] if up_to is not None else []
+    text = db.conn.execute(
+        "SELECT json_group_array(json_array(seq, tbl, row_id, col, value, hlc, node, owner)) "
+        f"FROM (SELECT * FROM change_log WHERE seq > ?{span}{where} ORDER BY seq)",
+        [after_seq, *bound, *params]).fetchone()[0]
+    counts = dict(db.conn.execute(
+        f"SELECT tbl, count(*) FROM change_log WHERE seq > ?{span}{where} GROUP BY tbl",
+        [after_seq, *bound, *params]).fetchall())
+    return text, counts, sum(counts.values())

@@ -48,9 +48,21 @@ class Sealed:
 
 def seal(header: dict[str, Any], content: dict[str, Any], keys: NodeKeys,
          recipient_box: str) -> bytes:
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return _seal(header, text.encode(), keys, recipient_box)
+
+
+def seal_json(header: dict[str, Any], manifest: dict[str, Any], changes_json: str,
+              keys: NodeKeys, recipient_box: str) -> bytes:
+    """Like seal(), with the changes already serialized (by SQLite) as a JSON array."""
+    text = ('{"manifest":' + json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
+            + ',"changes":' + changes_json + "}")
+    return _seal(header, text.encode(), keys, recipient_box)
+
+
+def _seal(header: dict[str, Any], content: bytes, keys: NodeKeys, recipient_box: str) -> bytes:
     header_bytes = json.dumps(header, sort_keys=True, ensure_ascii=False).encode()
-    payload = zlib.compress(
-        json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode(), 3)
+    payload = zlib.compress(content, 1)
     signed = keys.signing.sign(hashlib.sha256(header_bytes).digest() + payload)
     body = Box(keys.box, box_key(recipient_box)).encrypt(bytes(signed))
     return (MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes

@@ -6,6 +6,7 @@ One engine, two carriers: the same bundle bytes go on a USB stick or to the dist
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -209,52 +210,37 @@ def _owners_for(db: sqlite_utils.Database, peer: dict[str, Any]) -> list[str] | 
     return None
 
 
-def _split(changes: list[tuple], size: int) -> list[list[tuple]]:
-    """Parts of about `size` changes, never splitting one row's changes (an insert must
-    arrive whole)."""
-    parts: list[list[tuple]] = []
-    current: list[tuple] = []
-    for ch in changes:
-        if len(current) >= size and (ch[1], ch[2]) != (current[-1][1], current[-1][2]):
-            parts.append(current)
-            current = []
-        current.append(ch)
-    parts.append(current)
-    return parts
-
-
 def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = PART_CHANGES
                   ) -> list[tuple[str, bytes, int]]:
     """File name, bytes and change count of each bundle carrying everything the peer has
-    not confirmed (at least one bundle, so acknowledgements travel even with no changes)."""
+    not confirmed (at least one bundle, so acknowledgements travel even with no changes).
+    A large snapshot is split into parts, never splitting one row's changes."""
     peer = store.peer(db, peer_id)
     if peer is None or peer["revoked"]:
         raise FormError({"peer": "对方尚未登记或已被停用，无法导出同步包。"})
     node_keys = keys(db)
     owners = _owners_for(db, peer)
-    changes = store.changes_for(db, peer["acked_seq"], owners)
     last = changelog.last_seq(db)
+    bounds: list[int | None] = [*store.part_bounds(db, peer["acked_seq"], owners, part_size),
+                                None]
     bundle_id = uuid7()
     created = now_text()
-    parts = _split(changes, part_size)
+    code = own_code(db)
     out = []
     seq_from = peer["acked_seq"]
-    for i, part in enumerate(parts, 1):
-        seq_to = last if i == len(parts) else part[-1][0]
-        counts: dict[str, int] = {}
-        for ch in part:
-            counts[ch[1]] = counts.get(ch[1], 0) + 1
+    for i, bound in enumerate(bounds, 1):
+        text, counts, count = store.changes_json(db, seq_from, bound, owners)
+        seq_to = last if bound is None else bound
         header = {"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
-                  "bundle_id": bundle_id, "part": i, "parts": len(parts), "created": created}
+                  "bundle_id": bundle_id, "part": i, "parts": len(bounds), "created": created}
         manifest = {"schema_version": migrate.LATEST, "seq_from": seq_from, "seq_to": seq_to,
                     "acks": {peer_id: peer["received_seq"]}, "counts": counts,
-                    "changes": len(part), "sender_code": own_code(db)}
-        data = fmt.seal(header, {"manifest": manifest, "changes": part}, node_keys,
-                        peer["box_key"])
+                    "changes": count, "sender_code": code}
+        data = fmt.seal_json(header, manifest, text, node_keys, peer["box_key"])
         stamp = created.replace(":", "").replace("-", "")
-        name = (f"GD-{own_code(db)}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
-                f"-{i}of{len(parts)}{fmt.SUFFIX}")
-        out.append((name, data, len(part)))
+        name = (f"GD-{code}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
+                f"-{i}of{len(bounds)}{fmt.SUFFIX}")
+        out.append((name, data, count))
         seq_from = seq_to
     return out
 
@@ -296,7 +282,15 @@ def _future_limit() -> str:
 def import_bundle_bytes(db: sqlite_utils.Database, data: bytes, name: str = "") -> ImportOutcome:
     """Check and apply one bundle in one transaction; a refusal changes nothing."""
     try:
-        return _import(db, data, name)
+        try:
+            return _import(db, data, name)
+        except (KeyError, TypeError, IndexError, ValueError) as exc:
+            # Signed by an enrolled peer, yet not what this version understands.
+            raise BundleError("malformed", "同步包的内容格式不对，可能来自不兼容的版本。"
+                              "请双方升级到同一版本后重新导出；本机数据没有改动。") from exc
+        except sqlite3.Error as exc:
+            raise BundleError("inconsistent", "同步包里的数据无法写入本机数据库"
+                              f"（{exc}）。本机数据没有改动；请联系技术支持。") from exc
     except BundleError as exc:
         with transaction(db):
             store.log_event(db, now_text(), None, "import", None, "refused", 0,
