@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -13,9 +14,9 @@ LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "resident_search"
                           "household_search", "resident_numbers"})
 
 
-@dataclass(frozen=True)
-class Change:
-    """One field of one row set to a value at a stamp (what a bundle carries)."""
+class Change(NamedTuple):
+    """One field of one row set to a value at a stamp (what a bundle carries).
+    A named tuple: a snapshot makes 1.6 million of them."""
 
     tbl: str
     row_id: str
@@ -131,6 +132,7 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
     # rows held here go field by field through last-writer-wins.
     new_rows: dict[tuple[str, tuple[str, ...]], list[list[object]]] = {}
     new_clock: list[tuple[str, str, str, str]] = []
+    newest = ""
     with state.logging_suppressed(), transaction(db):
         conn.execute("PRAGMA defer_foreign_keys = ON")  # parents may come later in the batch
         known = _known_rows(conn, rows)
@@ -140,7 +142,8 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
                 if max_hlc is not None and ch.hlc > max_hlc:
                     result.future += 1
                     continue
-                state.clock.observe(ch.hlc)
+                if ch.hlc > newest:
+                    newest = ch.hlc
                 best = winners.get(ch.col)
                 if best is None or ch.hlc > best.hlc:
                     winners[ch.col] = ch
@@ -203,6 +206,8 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
             conn.executemany(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})", values)
         conn.executemany("INSERT INTO field_clock (tbl, row_id, col, hlc) VALUES (?, ?, ?, ?)",
                          new_clock)
+    if newest:
+        state.clock.observe(newest)   # our next stamps come after everything received
     return result
 
 

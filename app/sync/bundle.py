@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.public import Box
 
@@ -121,8 +122,9 @@ def open_sealed(sealed: Sealed, keys: NodeKeys, sender_sign: str, sender_box: st
         raw = inflater.decompress(message[32:], MAX_PAYLOAD)
         if inflater.unconsumed_tail:
             raise BundleError("too_large", "同步包内容过大，无法导入。请联系技术支持。")
-        content = json.loads(raw)
-    except (zlib.error, ValueError) as exc:
+        del message
+        content = orjson.loads(raw)
+    except (zlib.error, ValueError, orjson.JSONDecodeError) as exc:
         raise BundleError("tampered", TAMPERED) from exc
     return content
 

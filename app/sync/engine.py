@@ -351,13 +351,11 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
                           f"{peer['received_seq']} 号变更为止）。请先导入更早的包，"
                           "或请对方重新导出一次（新包会包含所有未确认的变更）。")
     allowed = _owners_allowed(db, peer)
-    changes = []
-    for r in rows:
-        if r[7] not in allowed:
-            raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
-                              "请联系区里核实。")
-        changes.append(changelog.Change(tbl=r[1], row_id=r[2], col=r[3], value=r[4],
-                                        hlc=r[5], node=r[6], seq=r[0], owner=r[7]))
+    if any(r[7] not in allowed for r in rows):
+        raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
+                          "请联系区里核实。")
+    change = changelog.Change
+    changes = [change(r[1], r[2], r[3], r[4], r[5], r[6], r[0], r[7]) for r in rows]
     me = node_state(db).node_id
     with transaction(db):
         duplicate = manifest["seq_to"] <= peer["received_seq"]
