@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--residents", type=int, default=8000, help="居民人数（默认 8000）")
     demo.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同社区）")
     demo.add_argument("--force", action="store_true", help="文件已存在时覆盖")
+    demo.add_argument("--name", help="社区名称（默认 长江路社区）")
+    demo.add_argument("--code", help="12位社区代码（默认 410102007003）")
     from app.sync import cli as sync_cli
 
     sync_cli.add_commands(sub)
@@ -36,7 +38,8 @@ def run_command(args: argparse.Namespace) -> int:
                 return 2
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{args.file}{suffix}").unlink(missing_ok=True)
-        summary = build_demo(args.file, residents=args.residents, seed=args.seed)
+        summary = build_demo(args.file, residents=args.residents, seed=args.seed,
+                             name=args.name, code=args.code)
         print(f"已生成演示社区“{summary['community']}”：{summary['residents']} 名居民，"
               f"{summary['households']} 户，{summary['buildings']} 栋楼 → {args.file}")
         return 0

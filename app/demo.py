@@ -706,16 +706,19 @@ ROWS_PER_TRANSACTION = 40_000
 
 def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                seed: int = 2026, progress: Progress | None = None,
-               today: date = DEMO_TODAY) -> dict[str, Any]:
+               today: date = DEMO_TODAY, name: str | None = None,
+               code: str | None = None) -> dict[str, Any]:
     """Create the database file at `path` and fill it with a demo community.
 
     `progress(done, total)` is called now and then with inserted rows so far. Returns the
     community's name and how many residents, households, buildings, compounds, grids and
-    Party members it got.
+    Party members it got. `name` and `code` make a second demo community of the same
+    street (for trying sync).
     """
     db = open_community_db(path, create=True)
     try:
-        name, code, street, district = COMMUNITY
+        _name, _code, street, district = COMMUNITY
+        name, code = name or _name, code or _code
         community = create_community(db, name, code, street, district)
         plan = plan_demo(residents, seed, owner=community.id, community_code=code, today=today)
         total = sum(len(rows) for rows in plan.values())

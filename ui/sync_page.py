@@ -38,6 +38,10 @@ from ui.events import AppEvents
 MUTED = "color: #5f6b7a;"
 
 
+def when(iso: str | None) -> str:
+    return iso.replace("T", " ") if iso else "—"
+
+
 def pick_folder(parent: QWidget, title: str) -> Path | None:
     """A folder, offering a plugged-in USB stick first."""
     sticks = removable_folders()
@@ -224,7 +228,7 @@ class SyncPage(QWidget):
                 lines.append(self.tr("已登记到：{0}（{1}）").format(district["name"],
                                                               district["code"]))
                 lines.append(self.tr("上次导出：{0}    上次导入：{1}").format(
-                    district["last_export_at"] or "—", district["last_import_at"] or "—"))
+                    when(district["last_export_at"]), when(district["last_import_at"])))
                 lines.append(self.tr("区里尚未确认的变更：{0} 项").format(
                     state.unacknowledged.get(district["node_id"], 0)))
         lines.append(self.tr("待查看的冲突：{0} 项").format(state.conflicts))
@@ -242,7 +246,7 @@ class SyncPage(QWidget):
             communities = engine.community_rows(self.db)
             self.communities.setRowCount(len(communities))
             for i, c in enumerate(communities):
-                for j, value in enumerate((c["name"], c["code"], c["last_import_at"] or "—",
+                for j, value in enumerate((c["name"], c["code"], when(c["last_import_at"]),
                                            c["households"], c["residents"],
                                            c["unacknowledged"])):
                     self.communities.setItem(i, j, QTableWidgetItem(str(value)))

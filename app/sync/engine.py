@@ -266,7 +266,7 @@ def export_bundles(db: sqlite_utils.Database, peer_id: str, folder: Path, *,
 class ImportOutcome:
     """What importing one bundle did, in words for the secretary."""
 
-    status: str                   # applied | duplicate | refused
+    status: str                   # applied | duplicate | refused | skipped
     message: str
     applied: int = 0
     conflicts: int = 0
@@ -309,9 +309,17 @@ def import_bundle(db: sqlite_utils.Database, path: Path) -> ImportOutcome:
 
 
 def import_folder(db: sqlite_utils.Database, folder: Path) -> list[ImportOutcome]:
-    """Every bundle in a folder, oldest part first."""
+    """Every bundle in a folder, oldest part first. The district writes the bundles of all
+    its communities onto one stick: those for others are skipped, not refused."""
     files = sorted(Path(folder).glob(f"*{fmt.SUFFIX}"), key=_bundle_order)
-    return [import_bundle(db, f) for f in files]
+    outcomes = []
+    for f in files:
+        outcome = import_bundle(db, f)
+        if outcome.details.get("code") == "not_for_us":
+            outcome = ImportOutcome("skipped", "发给其他单位的同步包，已跳过。", file=f.name,
+                                    details=outcome.details)
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _bundle_order(path: Path) -> tuple:
