@@ -119,6 +119,7 @@ def _initials(syllables: list[str] | tuple[str, ...]) -> str:
     return "".join(s[0] for s in syllables if s)
 
 
+@lru_cache(maxsize=65536)  # common names repeat: 100,000 residents have ~54,000 names
 def _split_name(name: str) -> tuple[str, int, list[str], list[str]] | None:
     """(cleaned name, surname length, surname syllables, given-name syllables)."""
     parts = _name_parts(name)
