@@ -80,3 +80,15 @@ def test_frozen_app_refuses_a_damaged_file_and_leaves_it_alone(griddesk, tmp_pat
         assert "不是社区网格通的数据库" in stderr and "已经损坏" in stderr, stderr
         assert str(damaged) in stderr
     assert damaged.read_bytes() == content
+
+
+def test_frozen_app_makes_a_district_and_its_keys(griddesk, tmp_path):
+    # PyNaCl's C bindings and the sync commands travel in the bundle.
+    env_db = tmp_path / "district.sqlite"
+    done = subprocess.run(
+        [str(griddesk), "district", "init", "--db", str(env_db), "--name", "中原区",
+         "--code", "410102"], capture_output=True, timeout=RUN_TIMEOUT,
+        env={**_child_env(), "GRIDDESK_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert "本机指纹" in done.stdout.decode("utf-8")
+    assert list((tmp_path / "data" / "keys").glob("*.json"))
