@@ -135,16 +135,16 @@ def part_bounds(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str]
 
 
 def changes_json(db: sqlite_utils.Database, after_seq: int, up_to: int | None,
-                 owners: Iterable[str] | None) -> tuple[str, dict[str, int], int]:
+                 owners: Iterable[str] | None) -> tuple[bytes, dict[str, int], int]:
     """Changes in (after_seq, up_to] as a JSON array of
-    [seq, tbl, row_id, col, value, hlc, node, owner], built by SQLite itself (no Python
-    object per change), with counts per table and in all."""
+    [seq, tbl, row_id, col, value, hlc, node, owner], built by SQLite itself and handed over
+    as UTF-8 bytes (no Python object per change, no decoding), with counts per table."""
     where, params = _owner_filter(owners)
     span = " AND seq <= ?" if up_to is not None else ""
     bound = [up_to] if up_to is not None else []
     text = db.conn.execute(
-        "SELECT json_group_array(json_array(seq, tbl, row_id, col, value, hlc, node, owner)) "
-        f"FROM (SELECT * FROM change_log WHERE seq > ?{span}{where} ORDER BY seq)",
+        "SELECT CAST(json_group_array(json_array(seq, tbl, row_id, col, value, hlc, node, "
+        f"owner)) AS BLOB) FROM (SELECT * FROM change_log WHERE seq > ?{span}{where} ORDER BY seq)",
         [after_seq, *bound, *params]).fetchone()[0]
     counts = dict(db.conn.execute(
         f"SELECT tbl, count(*) FROM change_log WHERE seq > ?{span}{where} GROUP BY tbl",

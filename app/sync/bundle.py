@@ -53,12 +53,13 @@ def seal(header: dict[str, Any], content: dict[str, Any], keys: NodeKeys,
     return _seal(header, text.encode(), keys, recipient_box)
 
 
-def seal_json(header: dict[str, Any], manifest: dict[str, Any], changes_json: str,
+def seal_json(header: dict[str, Any], manifest: dict[str, Any], changes_json: bytes,
               keys: NodeKeys, recipient_box: str) -> bytes:
-    """Like seal(), with the changes already serialized (by SQLite) as a JSON array."""
-    text = ('{"manifest":' + json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
-            + ',"changes":' + changes_json + "}")
-    return _seal(header, text.encode(), keys, recipient_box)
+    """Like seal(), with the changes already serialized (by SQLite) as a UTF-8 JSON array."""
+    content = b"".join([
+        b'{"manifest":', json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode(),
+        b',"changes":', changes_json, b"}"])
+    return _seal(header, content, keys, recipient_box)
 
 
 def _seal(header: dict[str, Any], content: bytes, keys: NodeKeys, recipient_box: str) -> bytes:
