@@ -1,9 +1,9 @@
 """Sync between a district and its communities through bundle files, with real keys."""
 
 import os
-import time
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
