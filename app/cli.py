@@ -24,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.sync import cli as sync_cli
 
     sync_cli.add_commands(sub)
+    from app import ledger_cli
+
+    ledger_cli.add_commands(sub)
+    from app import print_cli
+
+    print_cli.add_commands(sub)
     return parser
 
 
@@ -47,6 +53,14 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.command in sync_cli.COMMANDS:
         return sync_cli.run(args)
+    from app import ledger_cli
+
+    if args.command in ledger_cli.COMMANDS:
+        return ledger_cli.run(args)
+    from app import print_cli
+
+    if args.command in print_cli.COMMANDS:
+        return print_cli.run(args)
     raise ValueError(f"unknown command {args.command}")
 
 

@@ -41,7 +41,7 @@ SLOW_GROWTH = 0.64  # compounds and grids grow as size**0.64: 12.5x residents �
 HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6)
 SIZE_WEIGHTS = (20, 30, 27, 13, 7, 3)  # mean ≈ 2.66 residents per household
 
-# --- places -------------------------------------------------------------------------------------
+# --- places -----------------------------------------------------------------------------------
 
 ROADS = ("建设路", "棉纺路", "桐柏路", "伏牛路", "嵩山路", "秦岭路", "中原路", "互助路",
          "友爱路", "协作路", "工人路", "淮河路", "华山路", "五龙口路", "西站路", "航海路")
@@ -59,7 +59,7 @@ VILLAGE_GROUPS = ("林山寨村民组", "西岗村民组", "罗庄村民组", "�
 STATIONED_UNITS = ("郑州市第二中学", "林山寨街道办事处", "中原区人民医院", "国网郑州供电公司",
                    "郑州市市政工程总公司", "建设路小学", "中原区税务局", "郑州公交一公司")
 
-# --- identity numbers ---------------------------------------------------------------------------
+# --- identity numbers -------------------------------------------------------------------------
 
 HOME_CODE = "410102"  # 中原区
 ZHENGZHOU_CODES = ("410103", "410104", "410105", "410108", "410122", "410181", "410182",
@@ -74,7 +74,7 @@ MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138"
                    "178", "180", "181", "182", "183", "185", "186", "187", "188", "189", "191",
                    "198", "199")
 
-# --- names --------------------------------------------------------------------------------------
+# --- names ------------------------------------------------------------------------------------
 
 # Given names by birth era (before 1960, 1960–1984, 1985–2004, from 2005).
 ERA_NAMES = {
@@ -118,7 +118,7 @@ def chinese_number(n: int) -> str:
     return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
 
 
-# --- the plan in memory -------------------------------------------------------------------------
+# --- the plan in memory -----------------------------------------------------------------------
 
 # Building style → (floors min, max), (units min, max), (doors per floor min, max).
 BUILDING_LIMITS = {
@@ -413,7 +413,7 @@ def _weighted_pick(rng: random.Random, items: list[Any], weights: list[float], k
     return [items[i] for i in chosen]
 
 
-# --- the build ----------------------------------------------------------------------------------
+# --- the build --------------------------------------------------------------------------------
 
 def plan_demo(residents: int = BASE_RESIDENTS, seed: int = 2026, *, owner: str = "",
               community_code: str = COMMUNITY[1], today: date = DEMO_TODAY
@@ -707,13 +707,14 @@ ROWS_PER_TRANSACTION = 40_000
 def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                seed: int = 2026, progress: Progress | None = None,
                today: date = DEMO_TODAY, name: str | None = None,
-               code: str | None = None) -> dict[str, Any]:
+               code: str | None = None, pairings: bool = True) -> dict[str, Any]:
     """Create the database file at `path` and fill it with a demo community.
 
     `progress(done, total)` is called now and then with inserted rows so far. Returns the
     community's name and how many residents, households, buildings, compounds, grids and
     Party members it got. `name` and `code` make a second demo community of the same
-    street (for trying sync).
+    street (for trying sync). `pairings` pairs most households with Party members
+    (add_demo_pairings), as a community a year into 党员联户 would look.
     """
     db = open_community_db(path, create=True)
     try:
@@ -746,8 +747,10 @@ def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                     done += len(chunk)
                     if progress:
                         progress(done, total)
+        paired = add_demo_pairings(db, seed, today) if pairings else 0
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return {
+            "pairings": paired,
             "community": community.name,
             "residents": len(plan["residents"]),
             "households": len(plan["households"]),
@@ -758,3 +761,76 @@ def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
         }
     finally:
         db.conn.close()
+
+
+# --- Party-member pairing ---------------------------------------------------------------------
+
+CONTACT_KINDS = ("visit", "phone", "wechat", "errand", "medicine", "rubbish")
+CONTACT_WEIGHTS = (40, 30, 15, 8, 4, 3)
+CONTACT_NOTES = {"visit": ("了解家庭近况", "宣传社区通知", "看望老人", None),
+                 "phone": ("电话问候", "提醒缴纳水电费", None),
+                 "wechat": ("转发社区通知", "微信群答疑", None),
+                 "errand": ("代买米面油", "代买蔬菜", "代缴水电费"),
+                 "medicine": ("代购降压药", "代取慢病药"),
+                 "rubbish": ("代收生活垃圾",)}
+DID_CHOICES = (["visit"], ["phone"], ["visit", "notice"], ["phone", "notice"],
+               ["visit", "help"], ["errand", "notice"])
+
+
+def add_demo_pairings(db: Any, seed: int, today: date = DEMO_TODAY) -> int:
+    """Pair most households the way an office would have over the past year: the suggestion
+    accepted (a few households still waiting), some members changed, contacts logged, and
+    one spot check visited. Returns the number of current pairings."""
+    from app import pairing
+
+    rng = random.Random(seed + 4)
+    owner = q.community_id(db)
+    plan = pairing.suggest_pairings(db)
+    member_ids = [m["id"] for m in q.party_members(db)]
+    pairings, contacts = [], []
+    for line in plan.lines:
+        if rng.random() < 0.04:       # not yet paired: the page has something to suggest
+            continue
+        started = today - timedelta(days=rng.randint(20, 420))
+        if rng.random() < 0.03 and len(member_ids) > 1:  # an earlier member, replaced
+            before = rng.choice([m for m in member_ids if m != line.member_id])
+            earlier = started - timedelta(days=rng.randint(200, 600))
+            pairings.append({"id": uuid7(), "household_id": line.household_id,
+                             "member_id": before, "started_on": earlier.isoformat(),
+                             "start_reason": "assigned", "ended_on": started.isoformat(),
+                             "end_reason": "replaced", "note": None})
+        pairings.append({"id": uuid7(), "household_id": line.household_id,
+                         "member_id": line.member_id, "started_on": started.isoformat(),
+                         "start_reason": "assigned", "ended_on": None, "end_reason": None,
+                         "note": None})
+        if rng.random() < 0.35:
+            for _ in range(rng.randint(1, 3)):
+                kind = rng.choices(CONTACT_KINDS, CONTACT_WEIGHTS)[0]
+                day = today - timedelta(days=rng.randint(1, min(90, (today - started).days)))
+                contacts.append({"id": uuid7(), "household_id": line.household_id,
+                                 "member_id": line.member_id, "contact_on": day.isoformat(),
+                                 "kind": kind, "note": rng.choice(CONTACT_NOTES[kind])})
+    with transaction(db):
+        for i in range(0, len(pairings), BATCH):
+            q.insert_many(db, "pairings", pairings[i:i + BATCH], owner)
+        for i in range(0, len(contacts), BATCH):
+            q.insert_many(db, "member_contacts", contacts[i:i + BATCH], owner)
+    current = sum(p["ended_on"] is None for p in pairings)
+    if current:
+        check = pairing.draw_spot_check(db, 5, seed=seed, today=today - timedelta(days=10))
+        for item in pairing.spot_check_items(db, check.id):
+            r = rng.random()
+            if r < 0.15:
+                continue                              # not visited yet
+            if r < 0.22:
+                pairing.record_check_result(db, item["id"], method="phone",
+                                            result="unreachable", today=today)
+                continue
+            knows = r > 0.3
+            pairing.record_check_result(
+                db, item["id"], method=rng.choice(("visit", "phone")),
+                result=("satisfied" if r > 0.5 else "basic") if knows else "unsatisfied",
+                knows_member=knows, member_did=rng.choice(DID_CHOICES) if knows else ["nothing"],
+                checked_on=today - timedelta(days=rng.randint(1, 9)), today=today,
+                note=None if knows else "住户不知道联系党员是谁")
+    return current

@@ -19,6 +19,7 @@ from app.validation import (
     validate_birth_date,
     validate_id_number,
 )
+from db import pairing as pairing_store
 from db import registry as q
 from db.connection import transaction
 
@@ -280,6 +281,7 @@ def delete_household(db: sqlite_utils.Database, household_id: str) -> int:
         for r in members:
             q.soft_delete(db, "residents", r["id"])
         q.soft_delete(db, "households", household_id)
+        pairing_store.end_stale_pairings(db, date.today().isoformat())
     return len(members)
 
 
@@ -377,6 +379,8 @@ def delete_resident(db: sqlite_utils.Database, resident_id: str) -> None:
     _live(db, "residents", resident_id, "居民")
     with transaction(db):
         q.soft_delete(db, "residents", resident_id)
+        # A Party member who moves out leaves their households unpaired.
+        pairing_store.end_stale_pairings(db, date.today().isoformat())
 
 
 # --- Party members -------------------------------------------------------------------------------
@@ -428,6 +432,7 @@ def delete_party_member(db: sqlite_utils.Database, member_id: str) -> None:
     _live(db, "party_members", member_id, "党员")
     with transaction(db):
         q.soft_delete(db, "party_members", member_id)
+        pairing_store.end_stale_pairings(db, date.today().isoformat())
 
 
 # --- reading -------------------------------------------------------------------------------------

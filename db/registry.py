@@ -24,6 +24,14 @@ WRITABLE: dict[str, tuple[str, ...]] = {
     "residents": ("household_id", "name", "sex", "id_kind", "id_number", "birth_date", "phone",
                   "relation", "residency", "ethnicity", "tags", "note"),
     "party_members": ("resident_id", "name", "kind", "branch", "phone", "note"),
+    # 党员联户 (db/pairing.py reads them)
+    "pairings": ("household_id", "member_id", "started_on", "start_reason", "ended_on",
+                 "end_reason", "note"),
+    "spot_checks": ("drawn_on", "seed", "per_grid", "population", "digest", "note"),
+    "spot_check_items": ("check_id", "position", "grid_id", "household_id", "member_id",
+                         "method", "checked_on", "knows_member", "member_did", "result",
+                         "note"),
+    "member_contacts": ("household_id", "member_id", "contact_on", "kind", "note"),
 }
 
 # "幸福里小区 3号楼2单元501": how a household's address reads everywhere.

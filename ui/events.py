@@ -8,3 +8,7 @@ from PySide6.QtCore import QObject, Signal
 class AppEvents(QObject):
     registry_changed = Signal()        # buildings, households or residents changed
     party_members_changed = Signal()
+    pairings_changed = Signal()        # pairings, spot checks or contacts changed
+    open_member = Signal(str)          # show this Party member (and their households)
+    open_household = Signal(str)       # show this household in 楼栋住户
+    show_page = Signal(object)         # bring this page to the front (the window listens)

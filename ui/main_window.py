@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlite_utils
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from app.database import community_info
 from ui.events import AppEvents
+from ui.ledger_actions import ExportRunner, export_current_list, export_whole_ledger
+from ui.ledger_import_dialog import LedgerImportDialog, choose_ledger_file
 from ui.overview_page import OverviewPage
 from ui.party_page import PartyPage
 from ui.pending_page import ISOLATION_LINES, PendingPage
@@ -36,7 +38,9 @@ class MainWindow(QMainWindow):
     def __init__(self, db: sqlite_utils.Database, db_path: Path) -> None:
         super().__init__()
         self.db = db
+        self.db_path = Path(db_path)
         self.events = AppEvents(self)
+        self.exports: list[ExportRunner] = []
         info = community_info(db)
         self.setWindowTitle(self.tr("社区网格通 — {0}").format(info.name if info else ""))
         self.resize(1280, 800)
@@ -61,6 +65,8 @@ class MainWindow(QMainWindow):
             self.nav.addItem(QListWidgetItem(title))
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.events.show_page.connect(lambda page: self.nav.setCurrentRow(
+            self.pages.indexOf(page)))  # household ⇄ member links between pages
         self.nav.setCurrentRow(1)
 
         central = QWidget()
@@ -75,9 +81,44 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(where)
         if info:
             self.statusBar().showMessage(f"{info.district} {info.street} {info.name}")
+        self._build_menu()
+
+    def _build_menu(self) -> None:
+        ledger = self.menuBar().addMenu(self.tr("台账(&L)"))
+        ledger.setObjectName("ledgerMenu")
+        ledger.addAction(self.tr("导入居民台账（Excel、CSV）…"), lambda: self.import_ledger())
+        ledger.addSeparator()
+        ledger.addAction(self.tr("导出居民台账…"), lambda: self.export_ledger("residents"))
+        ledger.addAction(self.tr("导出住户台账…"), lambda: self.export_ledger("households"))
+        ledger.addAction(self.tr("导出当前列表…"), lambda: self.export_current_list())
+
+    # --- ledgers ---------------------------------------------------------------------------
+    def import_ledger(self, path: Path | None = None) -> LedgerImportDialog | None:
+        path = path or choose_ledger_file(self)
+        if path is None:
+            return None
+        dialog = LedgerImportDialog(self.db, self.db_path, path, self.events, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _track(self, runner: ExportRunner | None) -> ExportRunner | None:
+        if runner is not None:
+            self.exports.append(runner)
+            runner.finished.connect(lambda _r: self.exports.remove(runner))
+        return runner
+
+    def export_ledger(self, what: str, path: Path | None = None) -> ExportRunner | None:
+        return self._track(export_whole_ledger(self, self.db, self.db_path, what, path))
+
+    def export_current_list(self, path: Path | None = None) -> ExportRunner | None:
+        return self._track(export_current_list(self, self.pages.currentWidget(), self.db_path,
+                                               self.db, path))
 
     def closeEvent(self, event) -> None:
         self.sync_page.stop_worker()
+        for runner in list(self.exports):
+            runner.stop()
         super().closeEvent(event)
 
     def go_to(self, title: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app import registry
+from app import pairing, registry
 from app.database import community_info
 from ui.events import AppEvents
 
@@ -42,8 +42,17 @@ class OverviewPage(QWidget):
             self.values[key] = value
         self.tags = QLabel()
         self.tags.setWordWrap(True)
+        # 党员联户 at a glance; the page itself has the chart and the lists.
+        self.pairing = QLabel()
+        self.pairing.setObjectName("pairingSummary")
+        self.pairing.setWordWrap(True)
+        self.pairing_bar = QProgressBar()
+        self.pairing_bar.setObjectName("pairingBar")
+        self.pairing_bar.setRange(0, 1000)
+        self.pairing_bar.setTextVisible(False)
+        self.pairing_bar.setFixedHeight(12)
         later = QLabel(self.tr(
-            "党员联户覆盖率、居家隔离今日待查和同步状态将在对应功能上线后显示在这里。"))
+            "居家隔离今日待查和同步状态将在对应功能上线后显示在这里。"))
         later.setStyleSheet("color: #5f6b7a;")
         later.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -53,10 +62,15 @@ class OverviewPage(QWidget):
         layout.addLayout(grid)
         layout.addSpacing(12)
         layout.addWidget(self.tags)
+        layout.addSpacing(8)
+        layout.addWidget(self.pairing)
+        layout.addWidget(self.pairing_bar)
+        layout.addSpacing(8)
         layout.addWidget(later)
         layout.addStretch()
         events.registry_changed.connect(self.reload)
         events.party_members_changed.connect(self.reload)
+        events.pairings_changed.connect(self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -76,3 +90,15 @@ class OverviewPage(QWidget):
                                         "aged_80")))
             + "\n" + self.tr("重点关注住户：")
             + "，".join(f"{t} {n:,} 户" for t, n in tags.items()) + "。")
+        cover = pairing.coverage(self.db)
+        lowest = min((g for g in cover.grids if g.households), key=lambda g: g.rate,
+                     default=None)
+        text = self.tr("党员联户：已联户 {0} / {1} 户，覆盖率 {2:.1%}；未联户 {3} 户。").format(
+            f"{cover.paired:,}", f"{cover.households:,}", cover.rate, f"{cover.unpaired:,}")
+        if lowest is not None and len(cover.grids) > 1:
+            text += self.tr("覆盖率最低的是{0}（{1:.0%}）。").format(lowest.name, lowest.rate)
+        if cover.members_over or cover.members_idle:
+            text += self.tr("超过上限的党员 {0} 名，没有联系户的党员 {1} 名。").format(
+                len(cover.members_over), len(cover.members_idle))
+        self.pairing.setText(text)
+        self.pairing_bar.setValue(round(cover.rate * 1000))

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import registry
+from app import pairing, registry
 from app.errors import FormError
 from ui.events import AppEvents
 from ui.models.registry_models import (
@@ -128,6 +128,9 @@ class RegistryPage(QWidget):
         self.b_edit_household.clicked.connect(self.edit_household)
         self.b_move_household.clicked.connect(self.move_household)
         self.b_delete_household.clicked.connect(self.delete_household)
+        self.b_export_list = QPushButton(self.tr("导出当前列表…"))
+        self.b_export_list.setObjectName("exportList")
+        self.b_export_list.clicked.connect(self._export_list)
 
         self.members_title = QLabel(self.tr("本户成员"))
         self.members = ResidentTableModel(self)
@@ -141,6 +144,12 @@ class RegistryPage(QWidget):
         self.b_add_resident.clicked.connect(self.add_resident)
         self.b_edit_resident.clicked.connect(self.edit_resident)
         self.b_party.clicked.connect(self.register_party_member)
+        # 党员联户: the household's member one click away (or arrange one).
+        self.b_member = QPushButton()
+        self.b_member.setObjectName("householdMember")
+        self.b_member.setFlat(True)
+        self.b_member.setStyleSheet("color: #1f5fa8;")
+        self.b_member.clicked.connect(self.open_member)
         self.b_delete_resident.clicked.connect(self.delete_resident)
 
         right = QWidget()
@@ -150,12 +159,13 @@ class RegistryPage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.list_title, 1)
         for b in (self.b_add_household, self.b_edit_household, self.b_move_household,
-                  self.b_delete_household):
+                  self.b_delete_household, self.b_export_list):
             row.addWidget(b)
         rl.addLayout(row)
         rl.addWidget(self.lists, 3)
         row = QHBoxLayout()
         row.addWidget(self.members_title, 1)
+        row.addWidget(self.b_member)
         for b in (self.b_add_resident, self.b_edit_resident, self.b_party,
                   self.b_delete_resident):
             row.addWidget(b)
@@ -172,6 +182,8 @@ class RegistryPage(QWidget):
 
         self.tree.selectionModel().currentChanged.connect(self._tree_picked)
         events.registry_changed.connect(self.reload)
+        events.pairings_changed.connect(self._show_member_link)
+        events.open_household.connect(self.open_household)
         self.load_tree()
         self.show_scope(None, None)
         self._update_buttons()
@@ -301,7 +313,36 @@ class RegistryPage(QWidget):
                 row = self.members.row_of(select_resident)
                 if row >= 0:
                     self.member_view.selectRow(row)
+        self._show_member_link()
         self._update_buttons()
+
+    def _show_member_link(self) -> None:
+        current = pairing.household_member(self.db, self.household_id) \
+            if self.household_id else None
+        self.b_member.setVisible(self.household_id is not None)
+        self.b_member.setText(self.tr("联系党员：{0} {1} ›").format(
+            current.member_name, current.member_phone or "") if current
+            else self.tr("联系党员：未安排（点此安排）"))
+
+    def open_member(self) -> None:
+        """To the household's member on the 党员联户 page, or arrange one."""
+        if not self.household_id:
+            return
+        current = pairing.household_member(self.db, self.household_id)
+        if current:
+            self.events.open_member.emit(current.member_id)
+            return
+        from ui.pairing_dialogs import PairDialog
+
+        run_dialog(PairDialog(self.db, self.household_id, parent=self),
+                   lambda _id: self.events.pairings_changed.emit())
+
+    def open_household(self, household_id: str) -> None:
+        """Show a household asked for from another page (a member's household)."""
+        if self.search.text():
+            self.search.clear()
+        self.focus_household(household_id)
+        self.events.show_page.emit(self)
 
     def current_household(self) -> dict[str, Any] | None:
         return registry.get(self.db, "households", self.household_id) if self.household_id \
@@ -485,6 +526,12 @@ class RegistryPage(QWidget):
             self.show_household(row["household_id"], row["id"])
 
     # --- common ----------------------------------------------------------------------
+    def _export_list(self) -> None:
+        """The main window exports what this page shows (ui/ledger_actions.py)."""
+        window = self.window()
+        if hasattr(window, "export_current_list"):
+            window.export_current_list()
+
     def reload(self) -> None:
         keep = self.household_id
         self.load_tree()

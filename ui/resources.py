@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from PySide6.QtGui import QFont, QFontDatabase
+
+from app.resources import resource_path
 
 BUNDLED_FONT = "fonts/LXGWWenKai-Regular.ttf"
 # Office fonts tried first when the PC has them (Windows/WPS names and Linux ones).
 PREFERRED_UI_FONTS = ("Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC",
                       "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei")
-
-
-def resource_path(relative: str) -> Path:
-    """A file under resources/, wherever the app runs from (PyInstaller puts it in _MEIPASS)."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
-    return base / "resources" / relative
 
 
 def install_fonts() -> QFont:

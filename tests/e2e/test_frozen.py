@@ -92,3 +92,37 @@ def test_frozen_app_makes_a_district_and_its_keys(griddesk, tmp_path):
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert "本机指纹" in done.stdout.decode("utf-8")
     assert list((tmp_path / "data" / "keys").glob("*.json"))
+
+
+def test_frozen_app_exports_and_reads_back_a_ledger(griddesk, tmp_path):
+    """XlsxWriter, openpyxl and the ledger commands travel in the bundle."""
+    from app.database import create_community, open_community_db
+
+    db = tmp_path / "ledger.sqlite"
+    conn = open_community_db(db, create=True)
+    create_community(conn, "长江路社区", "410102007003", "林山寨街道", "中原区")
+    conn.conn.close()
+    ledger = tmp_path / "台账.csv"
+    ledger.write_bytes("姓名,身份证号码,小区,楼栋,单元,房号\n张三,11010519491231002X,锦绣花园,3,2,501\n"
+                       .encode("gb18030"))
+    imported = _run([griddesk, "excel", "import", "--db", db, ledger])
+    assert imported.returncode == 0, imported.stderr.decode("utf-8", "replace")
+    out = tmp_path / "居民台账.xlsx"
+    exported = _run([griddesk, "excel", "export", "--db", db, "--what", "residents", "--out", out])
+    assert exported.returncode == 0, exported.stderr.decode("utf-8", "replace")
+    again = _run([griddesk, "excel", "import", "--db", db, out, "--dry-run"])
+    assert again.returncode == 0, again.stderr.decode("utf-8", "replace")
+    assert "1 人与已登记的信息相同" in again.stdout.decode("utf-8", "replace")
+
+
+def test_frozen_app_prints_a_pairing_notice_board(griddesk, tmp_path):
+    # ReportLab, the bundled font (resources/ under _internal) and the print command travel
+    # in the bundle.
+    db = tmp_path / "demo.sqlite"
+    demo = _run([griddesk, "demo", db, "--residents", "300"])
+    assert demo.returncode == 0, demo.stderr.decode("utf-8", "replace")
+    out = tmp_path / "公示.pdf"
+    printed = _run([griddesk, "print", "pairings", "--db", db, "--out", out])
+    assert printed.returncode == 0, printed.stderr.decode("utf-8", "replace")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and b"/FontFile2" in data

@@ -53,6 +53,13 @@ class LazyTableModel(QAbstractTableModel):
     def total(self) -> int:
         return len(self._ids)
 
+    def ids(self) -> list[str]:
+        """Every row id of the list, shown or not yet fetched (for exporting the whole list)."""
+        return list(self._ids)
+
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
     def id_at(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < self._shown else None
 

@@ -56,11 +56,15 @@ SEARCH_COLUMNS = [
 
 
 class HouseholdTableModel(LazyTableModel):
+    source = staticmethod(registry.household_rows)   # (db, ids) → rows, for exports
+
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
         super().__init__(HOUSEHOLD_COLUMNS, lambda ids: registry.household_rows(db, ids), parent)
 
 
 class SearchResultModel(LazyTableModel):
+    source = staticmethod(registry.resident_rows)
+
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
         super().__init__(SEARCH_COLUMNS, lambda ids: registry.resident_rows(db, ids), parent)
 

@@ -1,0 +1,178 @@
+"""Fonts for printed forms: the office's own FangSong/SimSun (and 小标宋/黑体 for titles) when the
+PC has them, else the bundled LXGW WenKai; every character is drawn in the first font that has
+it, so a rare name character missing from 仿宋 still prints instead of a box."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+from app.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+BUNDLED_FONT = "fonts/LXGWWenKai-Regular.ttf"
+FONT_DIRS_ENV = "GRIDDESK_FONT_DIRS"   # os.pathsep-separated folders instead of the usual ones
+
+# Office fonts by role, best first: (label, file names, index inside a .ttc). Commercial fonts
+# (方正小标宋, 仿宋_GB2312) are used when installed and never shipped. ReportLab embeds only
+# TrueType-outline (glyf) fonts: OpenType/CFF files (Noto CJK, Source Han) are skipped.
+OFFICE_FONTS: dict[str, tuple[tuple[str, tuple[str, ...], int], ...]] = {
+    "body": (
+        ("仿宋_GB2312", ("仿宋_GB2312.ttf", "fs_gb2312.ttf", "fangsong_gb2312.ttf"), 0),
+        ("仿宋", ("simfang.ttf", "仿宋.ttf"), 0),
+        ("华文仿宋", ("stfangso.ttf",), 0),
+        ("宋体", ("simsun.ttc", "simsun.ttf"), 0),
+    ),
+    "title": (
+        ("方正小标宋简体", ("fzxbsjw.ttf", "方正小标宋简体.ttf", "fzxbsjw--gb1-0.ttf"), 0),
+        ("黑体", ("simhei.ttf", "黑体.ttf"), 0),
+    ),
+}
+# Glyf CJK fonts that commonly exist, tried per character after the chosen ones: SimSun-ExtB
+# carries the characters beyond U+FFFF on Windows.
+FALLBACK_FILES = ("simsunb.ttf", "simsun.ttc", "msyh.ttc", "wqy-zenhei.ttc",
+                  "droidsansfallbackfull.ttf", "droidsansfallback.ttf", "uming.ttc")
+
+
+def font_dirs() -> list[Path]:
+    """Folders where a Windows, Linux (incl. WPS) or macOS PC keeps its fonts."""
+    override = os.environ.get(FONT_DIRS_ENV)
+    if override is not None:
+        return [Path(p) for p in override.split(os.pathsep) if p]
+    home = Path.home()
+    if sys.platform == "win32":
+        windir = Path(os.environ.get("WINDIR", r"C:\Windows"))
+        local = Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local"))
+        return [windir / "Fonts", local / "Microsoft" / "Windows" / "Fonts"]
+    if sys.platform == "darwin":
+        return [Path("/System/Library/Fonts"), Path("/System/Library/Fonts/Supplemental"),
+                Path("/Library/Fonts"), home / "Library" / "Fonts"]
+    return [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
+            home / ".local" / "share" / "fonts", home / ".fonts",
+            Path("/opt/kingsoft/wps-office/office6/fonts")]
+
+
+def _font_files(dirs: list[Path]) -> dict[str, Path]:
+    """Lower-case file name → path of every font file under the folders (first one wins)."""
+    found: dict[str, Path] = {}
+    for base in dirs:
+        if not base.is_dir():
+            continue
+        for root, _dirs, files in os.walk(base):
+            for name in files:
+                if name.lower().endswith((".ttf", ".ttc")):
+                    found.setdefault(name.lower(), Path(root) / name)
+    return found
+
+
+@dataclass(frozen=True)
+class Font:
+    """A TrueType font registered with ReportLab under `name`."""
+
+    name: str
+    label: str
+    path: Path
+    source: str                      # office | bundled | fallback
+    codepoints: frozenset[int] = field(repr=False, default=frozenset())
+
+    def covers(self, ch: str) -> bool:
+        return ord(ch) in self.codepoints
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _register(path: str, index: int, label: str, source: str) -> Font | None:
+    """Register a font file once per process; None when ReportLab cannot embed it."""
+    name = f"GD-{Path(path).stem}-{index}"
+    with _lock:
+        try:
+            font = TTFont(name, path, subfontIndex=index)
+        except (TTFError, OSError, ValueError, IndexError) as exc:
+            log.info("font %s not usable for PDF: %s", path, exc)
+            return None
+        pdfmetrics.registerFont(font)
+    return Font(name, label, Path(path), source, frozenset(font.face.charToGlyph))
+
+
+def _first(role: str, files: dict[str, Path]) -> Font | None:
+    for label, names, index in OFFICE_FONTS[role]:
+        for file_name in names:
+            path = files.get(file_name.lower())
+            if path:
+                font = _register(str(path), index, label, "office")
+                if font:
+                    return font
+    return None
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """The fonts a document is set in: body and title, then the per-character fallbacks."""
+
+    body: Font
+    title: Font
+    fallbacks: tuple[Font, ...]
+
+    @property
+    def title_is_body(self) -> bool:
+        """No separate title font: titles are emboldened by stroking the body font."""
+        return self.title.name == self.body.name
+
+    def runs(self, text: str, role: str = "body") -> Iterator[tuple[str, str]]:
+        """(font name, text) runs: each character in the first font that has it."""
+        primary = self.title if role == "title" else self.body
+        chain = (primary, *(f for f in (self.body, *self.fallbacks) if f is not primary))
+        current, start = None, 0
+        for i, ch in enumerate(text):
+            font = primary
+            if not primary.covers(ch) and not ch.isspace():
+                font = next((f for f in chain if f.covers(ch)), primary)
+            if font.name != current:
+                if current is not None and i > start:
+                    yield current, text[start:i]
+                current, start = font.name, i
+        if current is not None and start < len(text):
+            yield current, text[start:]
+
+    def missing(self, text: str) -> set[str]:
+        """Characters no font of the set can draw (they would print as boxes)."""
+        fonts = (self.body, self.title, *self.fallbacks)
+        return {ch for ch in text if not ch.isspace() and not any(f.covers(ch) for f in fonts)}
+
+    def width(self, text: str, size: float, role: str = "body") -> float:
+        return sum(pdfmetrics.stringWidth(run, name, size) for name, run in self.runs(text, role))
+
+
+@lru_cache(maxsize=8)
+def _font_set(dirs: tuple[str, ...], bundled: str) -> FontSet:
+    files = _font_files([Path(d) for d in dirs])
+    bundled_font = _register(bundled, 0, "霞鹜文楷", "bundled")
+    if bundled_font is None:
+        raise RuntimeError(f"the bundled font is missing or damaged: {bundled}")
+    body = _first("body", files) or bundled_font
+    title = _first("title", files) or body
+    fallbacks = [bundled_font] if body is not bundled_font else []
+    for file_name in FALLBACK_FILES:
+        path = files.get(file_name)
+        if path and all(f.path != path for f in (body, title, *fallbacks)):
+            font = _register(str(path), 0, path.stem, "fallback")
+            if font:
+                fallbacks.append(font)
+    return FontSet(body, title, tuple(fallbacks))
+
+
+def document_fonts() -> FontSet:
+    """The fonts of this PC for printed forms (looked up once per process and font folders)."""
+    return _font_set(tuple(str(d) for d in font_dirs()), str(resource_path(BUNDLED_FONT)))

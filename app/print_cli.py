@@ -1,0 +1,88 @@
+"""`griddesk print …`: printed forms as PDF files from the command line (the same PDFs the
+window previews and prints)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sqlite_utils
+
+from app.database import OpenError, community_info, open_community_db
+from app.errors import FormError
+
+COMMANDS = ("print",)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    printing = sub.add_parser("print", help="把表单生成 PDF（楼栋党员联系户公示、党员联系卡）")
+    psub = printing.add_subparsers(dest="form", required=True)
+    pairings = psub.add_parser("pairings", help="楼栋党员联系户公示（每栋楼一页），或党员联系卡")
+    pairings.add_argument("--db", type=Path, required=True, dest="print_db")
+    pairings.add_argument("--building", action="append", default=[],
+                          help="楼栋ID，或“楼院名+楼栋名”（如 锦绣花园3号楼）；可重复；"
+                               "不写则打印全部楼栋")
+    pairings.add_argument("--cards", action="store_true",
+                          help="打印党员联系卡（每张A4十张，带裁切线），而不是公示")
+    pairings.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+
+
+def resolve_buildings(db: sqlite_utils.Database, wanted: list[str]) -> list[str]:
+    """Building ids for ids or names (锦绣花园3号楼, 锦绣花园 3号楼); all when none given."""
+    rows = db.conn.execute(
+        "SELECT b.id, c.name || b.name FROM buildings b JOIN compounds c ON c.id = b.compound_id "
+        "WHERE b.deleted = 0 AND c.deleted = 0 "
+        "ORDER BY c.sort_order, c.name, b.sort_order, CAST(b.name AS INTEGER), b.name"
+    ).fetchall()
+    if not wanted:
+        return [r[0] for r in rows]
+    by_id = {r[0]: r[0] for r in rows}
+    by_name = {r[1]: r[0] for r in rows}
+    found = []
+    for text in wanted:
+        key = "".join(text.split())
+        building = by_id.get(text.strip()) or by_name.get(key)
+        if building is None:
+            raise FormError({"building": f"找不到楼栋“{text}”。请写楼栋ID，或楼院名加楼栋名，"
+                                         "例如“锦绣花园3号楼”。"})
+        found.append(building)
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    # ReportLab loads only when printing: other commands start without it.
+    from app.documents import pairing_forms
+    from app.documents.page import DocumentSaveError, save_pdf
+
+    try:
+        db = open_community_db(args.print_db)
+    except OpenError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    try:
+        if community_info(db) is None:
+            print(f"{args.print_db} 里还没有社区信息，请先用 griddesk 打开它填写社区信息。",
+                  file=sys.stderr)
+            return 1
+        buildings = resolve_buildings(db, args.building)
+        if not buildings:
+            print("这个社区还没有楼栋，没有可打印的内容。", file=sys.stderr)
+            return 1
+        if args.cards:
+            data = pairing_forms.contact_cards_pdf(db, buildings)
+            what = "党员联系卡"
+        else:
+            data = pairing_forms.notice_board_pdf(db, buildings)
+            what = f"楼栋党员联系户公示（{len(buildings)} 栋楼）"
+        save_pdf(data, args.out)
+    except FormError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except DocumentSaveError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    finally:
+        db.conn.close()
+    print(f"已生成{what} → {args.out}")
+    return 0

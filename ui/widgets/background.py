@@ -1,0 +1,95 @@
+"""Long work off the UI thread: a worker on a QThread with its own database connection, progress,
+cancel, and the result or the error handed back to the UI thread by signal."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from app.database import open_community_db
+
+# fn(db, progress, cancelled) -> result; db is None when the task needs no database.
+TaskFn = Callable[[Any, Callable[[int, int], None], Callable[[], bool]], Any]
+
+
+class TaskWorker(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)   # the result
+    failed = Signal(object)     # the exception
+
+    def __init__(self, fn: TaskFn, db_path: Path | None) -> None:
+        super().__init__()
+        self.fn, self.db_path = fn, db_path
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:
+        db = None
+        try:
+            # One connection per thread: SQLite connections never cross threads.
+            db = open_community_db(self.db_path) if self.db_path else None
+            result = self.fn(db, lambda done, total: self.progress.emit(done, total),
+                             self.cancelled)
+        except BaseException as exc:  # reported to the window, which says what happened
+            self.failed.emit(exc)
+        else:
+            self.finished.emit(result)
+        finally:
+            if db is not None:
+                db.conn.close()
+
+
+class BackgroundTask(QObject):
+    """Runs one TaskWorker on its own QThread; `done(result)` or `error(exception)` fire on
+    the UI thread, once, after the thread has finished its work."""
+
+    progress = Signal(int, int)
+    done = Signal(object)
+    error = Signal(object)
+
+    def __init__(self, fn: TaskFn, db_path: Path | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread(self)
+        self.worker = TaskWorker(fn, db_path)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self.progress)
+        self.worker.finished.connect(self._finished)
+        self.worker.failed.connect(self._failed)
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    def stop(self) -> None:
+        """Cancel and wait for the thread (closing a window while work runs)."""
+        self.worker.cancel()
+        self.thread.quit()
+        self.thread.wait()
+        self.running = False
+
+    def _end(self) -> None:
+        self.thread.quit()
+        self.thread.wait()
+        self.running = False
+
+    def _finished(self, result: object) -> None:
+        self._end()
+        self.done.emit(result)
+
+    def _failed(self, exc: object) -> None:
+        self._end()
+        self.error.emit(exc)
