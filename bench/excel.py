@@ -1,7 +1,7 @@
 """Ledger benchmark: export the demo community's residents ledger to .xlsx, then read, dry-run
 and import that file into a fresh community database. Prints figures; asserts nothing.
 
-    python bench/ledger.py [--residents 100000] [--small 20000] [--keep]
+    python bench/excel.py [--residents 100000] [--small 20000] [--keep]
 
 Runs the issue's 20,000-row case first (targets: dry run ≤ 10 s, import ≤ 15 s), then the
 100,000-resident demo (target: export ≤ 20 s). Demo databases are built into the temporary
