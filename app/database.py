@@ -125,3 +125,8 @@ def community_info(db: sqlite_utils.Database) -> Community | None:
     return Community(id=cid, name=row["name"], code=row["code"],
                      street=street["name"] if street else "",
                      district=district["name"] if district else "")
+
+
+def database_file(db: sqlite_utils.Database) -> str:
+    """The file a connection is open on (a worker thread opens its own connection to it)."""
+    return db.conn.execute("PRAGMA database_list").fetchone()[2]

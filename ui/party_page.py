@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import pairing, registry
-from app.database import open_community_db
+from app.database import database_file, open_community_db
 from app.errors import FormError
 from app.pairing_ledger import ExportCancelled, LedgerSaveError, export_pairing_ledger
 from ui import workers
@@ -109,7 +109,7 @@ def _row(*widgets: QWidget, stretch_first: bool = True) -> QHBoxLayout:
 
 
 def db_path(db: sqlite_utils.Database) -> str:
-    return db.conn.execute("PRAGMA database_list").fetchone()[2]
+    return database_file(db)
 
 
 class CoverageTab(QWidget):
