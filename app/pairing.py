@@ -507,14 +507,9 @@ def accept_suggestions(db: sqlite_utils.Database, lines: Iterable[tuple[str, str
 
 # --- coverage ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CoverageRow:
-    """Households and paired households of one grid, compound or building."""
+class _PairedShare:
+    """Households paired out of all: shared by a coverage row and the whole community."""
 
-    level: str          # grid | compound | building
-    id: str
-    name: str
-    parent_id: str | None
     households: int
     paired: int
 
@@ -525,6 +520,18 @@ class CoverageRow:
     @property
     def rate(self) -> float:
         return self.paired / self.households if self.households else 0.0
+
+
+@dataclass(frozen=True)
+class CoverageRow(_PairedShare):
+    """Households and paired households of one grid, compound or building."""
+
+    level: str          # grid | compound | building
+    id: str
+    name: str
+    parent_id: str | None
+    households: int
+    paired: int
 
 
 @dataclass(frozen=True)
@@ -538,7 +545,7 @@ class MemberLoad:
 
 
 @dataclass
-class Coverage:
+class Coverage(_PairedShare):
     households: int
     paired: int
     grids: list[CoverageRow]
@@ -548,14 +555,6 @@ class Coverage:
     members: int
     members_over: list[MemberLoad]      # holding more than the limit
     members_idle: list[MemberLoad]      # holding none
-
-    @property
-    def unpaired(self) -> int:
-        return self.households - self.paired
-
-    @property
-    def rate(self) -> float:
-        return self.paired / self.households if self.households else 0.0
 
 
 def coverage(db: sqlite_utils.Database) -> Coverage:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -19,28 +18,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from measure import peak_mb, percentile  # noqa: E402
 
 # Realistic typing: each query is typed one keystroke at a time, and every prefix is a search.
 TYPED = ["zs", "zhangwei", "wangfang", "lxy", "张伟", "王秀英", "单", "shan", "zeng",
          "4101", "410102", "19560", "1391", "13812", "3-2-501", "5号楼", "1203"]
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def peak_mb() -> float:
-    """This process's own peak (VmHWM); ru_maxrss would carry the parent's over exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(db_path: str) -> None:
