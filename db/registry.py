@@ -32,6 +32,19 @@ WRITABLE: dict[str, tuple[str, ...]] = {
                          "method", "checked_on", "knows_member", "member_did", "result",
                          "note"),
     "member_contacts": ("household_id", "member_id", "contact_on", "kind", "note"),
+    # 居家隔离 (db/isolation.py reads them)
+    "isolation_cases": ("resident_id", "household_id", "kind", "reason", "origin", "arrived_on",
+                        "started_on", "planned_end", "status", "status_on", "status_reason",
+                        "status_by", "released_on", "release_basis", "transfer_to",
+                        "grid_worker_id", "police_id", "doctor_id", "door_measure", "phone",
+                        "note", "created_on"),
+    "case_events": ("case_id", "at", "kind", "old_value", "new_value", "reason", "by_name"),
+    "case_checks": ("case_id", "check_on", "slot", "temperature", "symptoms", "method",
+                    "checked_by", "checked_at", "flagged", "doctor_seen", "note"),
+    "case_tests": ("case_id", "test_on", "result", "note"),
+    "case_forms": ("case_id", "form", "serial", "issued_at", "sha256"),
+    "print_log": ("case_id", "form", "serial", "printed_at", "printed_by", "copies", "reprint",
+                  "target"),
 }
 
 # "幸福里小区 3号楼2单元501": how a household's address reads everywhere.
