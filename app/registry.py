@@ -435,6 +435,39 @@ def delete_party_member(db: sqlite_utils.Database, member_id: str) -> None:
         pairing_store.end_stale_pairings(db, date.today().isoformat())
 
 
+# --- staff ---------------------------------------------------------------------------------------
+
+def _staff_fields(db: sqlite_utils.Database, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    name = _collect(errors, "name", lambda: require_text(data.get("name"), "name", "姓名",
+                                                         max_len=40))
+    role = data.get("role")
+    if role not in STAFF_ROLE_LABELS:
+        errors["role"] = "请选择岗位：网格员、片警、片医等。"
+    phone = _optional_phone(errors, data.get("phone"))
+    unit = data.get("org_unit_id") or _owner(db)
+    if unit != _owner(db):
+        _live(db, "org_units", unit, "网格")
+    if errors:
+        raise FormError(errors)
+    return {"name": name, "role": role, "phone": phone, "org_unit_id": unit,
+            "note": (data.get("note") or "").strip() or None}
+
+
+def add_staff(db: sqlite_utils.Database, data: dict[str, Any]) -> str:
+    """A grid worker, police officer, doctor, … of the community (of a grid when given)."""
+    values = _staff_fields(db, data)
+    with transaction(db):
+        return q.insert(db, "staff", values)
+
+
+def edit_staff(db: sqlite_utils.Database, staff_id: str, data: dict[str, Any]) -> None:
+    current = _live(db, "staff", staff_id, "工作人员")
+    values = _staff_fields(db, {**current, **data})
+    with transaction(db):
+        q.update(db, "staff", staff_id, {k: v for k, v in values.items() if current.get(k) != v})
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 def search_residents(db: sqlite_utils.Database, text: str, limit: int = 2000) -> list[str]:
