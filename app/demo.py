@@ -12,7 +12,7 @@ import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from faker import Faker
@@ -707,14 +707,16 @@ ROWS_PER_TRANSACTION = 40_000
 def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                seed: int = 2026, progress: Progress | None = None,
                today: date = DEMO_TODAY, name: str | None = None,
-               code: str | None = None, pairings: bool = True) -> dict[str, Any]:
+               code: str | None = None, pairings: bool = True,
+               isolation_cases: bool = True) -> dict[str, Any]:
     """Create the database file at `path` and fill it with a demo community.
 
     `progress(done, total)` is called now and then with inserted rows so far. Returns the
     community's name and how many residents, households, buildings, compounds, grids and
     Party members it got. `name` and `code` make a second demo community of the same
     street (for trying sync). `pairings` pairs most households with Party members
-    (add_demo_pairings), as a community a year into 党员联户 would look.
+    (add_demo_pairings), as a community a year into 党员联户 would look; `isolation_cases`
+    adds home-isolation cases around the real today (add_demo_cases).
     """
     db = open_community_db(path, create=True)
     try:
@@ -748,9 +750,11 @@ def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                     if progress:
                         progress(done, total)
         paired = add_demo_pairings(db, seed, today) if pairings else 0
+        cases = add_demo_cases(db, seed) if isolation_cases else {}
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return {
             "pairings": paired,
+            "cases": cases,
             "community": community.name,
             "residents": len(plan["residents"]),
             "households": len(plan["households"]),
@@ -834,3 +838,83 @@ def add_demo_pairings(db: Any, seed: int, today: date = DEMO_TODAY) -> int:
                 checked_on=today - timedelta(days=rng.randint(1, 9)), today=today,
                 note=None if knows else "住户不知道联系党员是谁")
     return current
+
+
+# --- home isolation ---------------------------------------------------------------------------
+
+ORIGINS = ("上海市", "广州市", "北京市朝阳区", "郑州市金水区", "新疆乌鲁木齐市", "境外（泰国）",
+           "西安市", "成都市")
+
+
+def add_demo_cases(db: Any, seed: int, now: datetime | None = None) -> dict[str, int]:
+    """Isolation cases around `now` (the real clock by default, so the 今日 board is live):
+    released ones from the past weeks, active ones at every day of their period with their
+    checks and tests, a few due for release today, one fever for the doctor, one transferred
+    and one planned. Returns counts by status."""
+    from app import isolation
+
+    now = now or datetime.now()
+    today = now.date()
+    rng = random.Random(seed + 7)
+    residents = [r[0] for r in db.conn.execute(
+        "SELECT id FROM residents WHERE deleted = 0 AND household_id IS NOT NULL "
+        "AND birth_date < ? ORDER BY id", ((today - timedelta(days=365 * 18)).isoformat(),))]
+    total = max(8, min(60, len(residents) // 150))
+    people = rng.sample(residents, min(total, len(residents)))
+    settings = isolation.get_settings(db)
+    counts: dict[str, int] = {}
+    for i, resident in enumerate(people):
+        share = i / len(people)
+        kind = "home_monitoring" if rng.random() < 0.35 else "home_isolation"
+        days = settings.policy(kind).days
+        if share < 0.35:                       # released in the past weeks
+            start = today - timedelta(days=rng.randint(days + 1, 30))
+        elif share < 0.5:                      # due for release today
+            start = today - timedelta(days=days - 1)
+        elif share < 0.93 and i < len(people) - 1:   # somewhere in their period
+            start = today - timedelta(days=rng.randint(0, days - 2))
+        else:                                  # arriving in a day or two
+            start = today + timedelta(days=rng.randint(1, 2))
+        by = "社区居委会"
+        case_id = isolation.register_case(
+            db, resident_id=resident, kind=kind, reason=rng.choice(isolation.REASONS[:5]),
+            origin=rng.choice(ORIGINS), arrived_on=start - timedelta(days=rng.randint(0, 1)),
+            started_on=start, door_measure=rng.choice(("seal", "seal", "sensor")),
+            by=by, now=datetime.combine(min(start, today), now.time()) - timedelta(hours=1))
+        if start > today:
+            counts["planned"] = counts.get("planned", 0) + 1
+            continue
+        end = start + timedelta(days=days - 1)
+        last = min(end, today)
+        day = start
+        while day <= last:
+            for slot, hour in (("am", 9), ("pm", 15)):
+                moment = datetime.combine(day, time(hour, rng.randint(0, 50)))
+                if moment > now or (day == today and i % 3 == 0):
+                    continue                   # today's checks partly still to do
+                fever = day == last and i == len(people) // 2 and slot == "am"
+                isolation.record_check(
+                    db, case_id, slot=slot, check_on=day,
+                    temperature=37.8 if fever else round(rng.uniform(36.0, 37.0), 1),
+                    symptoms=["cough"] if fever else [],
+                    method=rng.choice(("visit", "phone", "phone", "video")),
+                    checked_by="网格员", now=moment)
+            day += timedelta(days=1)
+        for test_day in isolation.required_test_days(settings, kind, start, end):
+            if test_day <= today:
+                result = "pending" if test_day == today else "negative"
+                isolation.record_test(db, case_id, test_on=test_day, result=result)
+        moment = datetime.combine(last, time(17, 0))
+        if end < today:
+            isolation.release_case(db, case_id, released_on=end + timedelta(days=1),
+                                   by=by, now=datetime.combine(end + timedelta(days=1),
+                                                               time(10, 0)))
+            status = "released"
+        elif i == len(people) // 2 + 1:
+            isolation.transfer_case(db, case_id, "市第一集中隔离点", "转为密切接触者，集中隔离",
+                                    by=by, now=min(moment, now))
+            status = "transferred"
+        else:
+            status = "active"
+        counts[status] = counts.get(status, 0) + 1
+    return counts

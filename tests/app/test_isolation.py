@@ -254,3 +254,22 @@ def test_cases_sync_like_every_table(office):
         "SELECT DISTINCT tbl FROM change_log WHERE row_id = ? OR tbl LIKE 'case_%'",
         (case_id,))}
     assert {"isolation_cases", "case_events"} <= logged
+
+
+def test_demo_has_cases_at_every_stage(tmp_path):
+    from app.database import open_community_db
+    from app.demo import build_demo
+
+    now = datetime(2026, 11, 23, 10, 30)
+    path = tmp_path / "demo.sqlite"
+    build_demo(path, residents=600, pairings=False, isolation_cases=False)
+    db = open_community_db(path)
+    from app.demo import add_demo_cases
+
+    counts = add_demo_cases(db, 1, now=now)
+    assert counts["released"] and counts["active"] and counts["planned"]
+    board = isolation.board(db, now)
+    c = board.counts()
+    assert c["release_due"] >= 1 and c["due"] >= 1 and c["flagged"] == 1
+    assert any(case.am == "done" for case in board.cases)
+    db.conn.close()
