@@ -1,0 +1,223 @@
+"""Backups: round trip, damage and wrong passphrases refused, rotation, new node identity."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from nacl.pwhash import argon2id
+
+from app import backup
+from app.backup import BackupError
+from app.database import open_community_db
+from db import migrate
+from db.connection import get_meta, node_state
+
+FAST_KDF = (argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
+SKIP = {"meta", "peers", "sync_log"}   # node-local bookkeeping that a restore renews
+
+
+def table_contents(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return {n: sorted(conn.execute(f"SELECT * FROM [{n}]").fetchall(), key=repr)
+                for n in names if n not in SKIP}
+    finally:
+        conn.close()
+
+
+def clock(start: datetime):
+    """An injected clock that the test moves by hand."""
+    state = {"now": start}
+
+    def now() -> datetime:
+        return state["now"]
+
+    now.state = state  # type: ignore[attr-defined]
+    return now
+
+
+def test_encrypted_backup_restores_the_same_data_with_a_new_node(community, tmp_path):
+    db_path = tmp_path / "community.sqlite"
+    old_node = node_state(community).node_id
+    stick = tmp_path / "stick"
+    info = backup.create_backup(community, stick, passphrase="长江路2026", kdf_limits=FAST_KDF)
+    assert info.encrypted and info.counts["residents"] == 4 and info.counts["households"] == 3
+    assert info.community == "长江路社区"
+    (written,) = stick.glob("*.gdbak")
+    assert not list(stick.glob(".*"))                     # no temporary file left behind
+    raw = written.read_bytes()
+    assert "长江路".encode() not in raw and b"410102" not in raw   # a lost stick leaks nothing
+    before = table_contents(db_path)
+
+    shown = backup.inspect_backup(written, "长江路2026")
+    assert (shown.created, shown.counts) == (info.created, info.counts)
+    # Work goes on after the backup; the restore brings back the state at backup time.
+    community.conn.execute("UPDATE residents SET phone = '13000000000'")
+    community.conn.close()
+
+    restored, aside = backup.restore_backup(written, db_path, "长江路2026")
+    assert restored.counts == info.counts
+    assert aside is not None and aside.exists()          # the replaced database is kept aside
+    assert table_contents(db_path) == before
+    again = open_community_db(db_path)
+    assert node_state(again).node_id != old_node
+    assert get_meta(again, "restored_from") == old_node
+    again.conn.close()
+    kept = sqlite3.connect(aside)
+    assert kept.execute("SELECT count(*) FROM residents WHERE phone = '13000000000'"
+                        ).fetchone()[0] == 4
+    kept.close()
+
+
+def test_wrong_passphrase_is_refused_and_nothing_changes(community, tmp_path):
+    info = backup.create_backup(community, tmp_path / "stick", passphrase="right",
+                                kdf_limits=FAST_KDF)
+    db_path = tmp_path / "community.sqlite"
+    community.conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(BackupError) as exc:
+        backup.inspect_backup(info.path, "wrong")
+    assert exc.value.code == "wrong_passphrase" and "口令不对" in exc.value.message
+    with pytest.raises(BackupError):
+        backup.restore_backup(info.path, db_path, "wrong")
+    with pytest.raises(BackupError) as exc:
+        backup.inspect_backup(info.path, None)
+    assert exc.value.code == "passphrase_needed"
+    assert db_path.read_bytes() == before
+    assert not backup.staged_path(db_path).exists()
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "append", "cut_header"])
+def test_damaged_backup_is_refused_and_nothing_changes(community, tmp_path, damage):
+    db_path = tmp_path / "community.sqlite"
+    info = backup.create_backup(community, tmp_path / "stick", passphrase="pw",
+                                kdf_limits=FAST_KDF)
+    community.conn.close()
+    data = bytearray(info.path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0x01
+    elif damage == "truncate":
+        data = data[:-40]
+    elif damage == "append":
+        data += b"\0" * 32
+    else:
+        data = data[:30]
+    info.path.write_bytes(bytes(data))
+    before = db_path.read_bytes()
+    with pytest.raises(BackupError) as exc:
+        backup.restore_backup(info.path, db_path, "pw")
+    assert "当前数据没有改动" in exc.value.message
+    assert db_path.read_bytes() == before
+    assert not backup.staged_path(db_path).exists()
+
+
+def test_every_flipped_byte_of_a_small_backup_is_refused(tmp_path):
+    """Any single flipped byte anywhere (magic, header, manifest, data, trailer) is refused."""
+    db = open_community_db(tmp_path / "tiny.sqlite", create=True)
+    info = backup.create_backup(db, tmp_path / "b")
+    db.conn.close()
+    data = info.path.read_bytes()
+    step = max(1, len(data) // 400)
+    for i in list(range(0, 200)) + list(range(200, len(data), step)):
+        damaged = bytearray(data)
+        damaged[i] ^= 0x20
+        info.path.write_bytes(bytes(damaged))
+        with pytest.raises(BackupError):
+            backup.verify_backup(info.path)
+    info.path.write_bytes(data)
+    assert backup.verify_backup(info.path).size > 0
+
+
+def test_backup_from_a_newer_version_is_refused(community, tmp_path):
+    db_path = tmp_path / "community.sqlite"
+    info = backup.create_backup(community, tmp_path / "b", passphrase="pw",
+                                kdf_limits=FAST_KDF)
+    community.conn.close()
+    data = info.path.read_bytes()
+    start = len(backup.MAGIC)
+    length = struct.unpack(">I", data[start:start + 4])[0]
+    header = json.loads(data[start + 4:start + 4 + length])
+    header["schema_version"] = migrate.LATEST + 1
+    new = json.dumps(header, sort_keys=True).encode()
+    info.path.write_bytes(data[:start] + struct.pack(">I", len(new)) + new
+                          + data[start + 4 + length:])
+    with pytest.raises(BackupError) as exc:
+        backup.restore_backup(info.path, db_path, "pw")
+    assert exc.value.code == "newer_version" and "升级" in exc.value.message
+
+
+def test_not_a_backup_is_refused(tmp_path):
+    path = tmp_path / "x.gdbak"
+    path.write_bytes(b"PK\x03\x04 a zip file")
+    with pytest.raises(BackupError) as exc:
+        backup.inspect_backup(path)
+    assert exc.value.code == "not_a_backup"
+
+
+def test_full_disk_leaves_no_file_and_says_so(community, tmp_path, monkeypatch):
+    import errno
+
+    real_write = backup._write_stream
+
+    def full(out, *args, **kwargs):
+        out.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backup, "_write_stream", full)
+    stick = tmp_path / "stick"
+    with pytest.raises(BackupError) as exc:
+        backup.create_backup(community, stick, passphrase="pw", kdf_limits=FAST_KDF)
+    assert exc.value.code == "disk_full" and "空间不足" in exc.value.message
+    assert list(stick.iterdir()) == []
+    assert not list(tmp_path.glob(".backup-snapshot-*"))
+    monkeypatch.setattr(backup, "_write_stream", real_write)
+    assert community.conn.execute("SELECT count(*) FROM residents").fetchone()[0] == 4
+
+
+def test_rotation_keeps_seven_daily_and_four_weekly(tmp_path):
+    db_path = tmp_path / "tiny.sqlite"
+    db = open_community_db(db_path, create=True)
+    now = clock(datetime(2026, 9, 1, 8, 0))
+    for _day in range(45):
+        for hour in (0, 4, 8):          # opened all day: a backup every few hours
+            now.state["now"] += timedelta(hours=hour and 4)
+            if backup.auto_backup_due(db_path, now()):
+                backup.auto_backup(db, now=now)
+        now.state["now"] = now.state["now"].replace(hour=8) + timedelta(days=1)
+    kept = [t for t, _p in backup.auto_backups(db_path)]
+    assert len(kept) == 11
+    days = sorted({t.date() for t in kept}, reverse=True)
+    newest = days[0]
+    assert days[:7] == [newest - timedelta(days=i) for i in range(7)]
+    older = [t for t in kept if t.date() < days[6]]
+    weeks = {t.isocalendar()[:2] for t in older}
+    assert len(older) == 4 and len(weeks) == 4
+    # Each kept day holds that day's newest backup.
+    assert all(t.hour == 16 for t in kept)
+    db.conn.close()
+
+
+def test_rotation_counts_days_that_have_backups_not_calendar_days():
+    stamps = [datetime(2026, 1, 1) + timedelta(days=10 * i) for i in range(20)]
+    kept = backup.rotation_keeps(stamps)
+    assert len(kept) == 11 and max(stamps) in kept
+
+
+def test_auto_backup_due_after_interval(community, tmp_path):
+    db_path = tmp_path / "community.sqlite"
+    now = clock(datetime(2026, 9, 1, 8, 0))
+    assert backup.auto_backup_due(db_path, now())
+    info = backup.auto_backup(community, now=now)
+    assert info.path.parent == tmp_path / "backups" and not info.encrypted
+    assert not backup.auto_backup_due(db_path, now() + timedelta(hours=1))
+    assert backup.auto_backup_due(db_path, now() + timedelta(hours=5))
+    assert backup.last_auto_backup(db_path)[1] == info.path
+    # An automatic backup restores without a passphrase.
+    assert backup.verify_backup(info.path).counts["residents"] == 4
