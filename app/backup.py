@@ -159,7 +159,7 @@ def backup_name(db_path: Path, when: datetime) -> str:
 def create_backup(db: sqlite_utils.Database, folder: Path, *, passphrase: str | None = None,
                   now: Callable[[], datetime] = datetime.now, name: str | None = None,
                   progress: Progress | None = None, cancelled: Cancelled | None = None,
-                  kdf_limits: tuple[int, int] = KDF_LIMITS) -> BackupInfo:
+                  kdf_limits: tuple[int, int] | None = None) -> BackupInfo:
     """Copy the open database (online backup API) into one verified backup file in `folder`.
 
     The plain snapshot is made beside the database (never on the stick), encrypted into a
@@ -188,7 +188,7 @@ def create_backup(db: sqlite_utils.Database, folder: Path, *, passphrase: str | 
                 community, code = store.community_name(conn)
                 schema = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.close()
-            kdf = _new_kdf(passphrase, kdf_limits)
+            kdf = _new_kdf(passphrase, kdf_limits or KDF_LIMITS)
             key = _derive(passphrase, kdf)
             header = {"format": FORMAT, "schema_version": schema,
                       "created": when.isoformat(timespec="seconds"),

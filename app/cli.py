@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import print_cli
 
     print_cli.add_commands(sub)
+    from app import backup_cli
+
+    backup_cli.add_commands(sub)
     return parser
 
 
@@ -61,6 +64,10 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.command in print_cli.COMMANDS:
         return print_cli.run(args)
+    from app import backup_cli
+
+    if args.command in backup_cli.COMMANDS:
+        return backup_cli.run(args)
     raise ValueError(f"unknown command {args.command}")
 
 

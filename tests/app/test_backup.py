@@ -221,3 +221,45 @@ def test_auto_backup_due_after_interval(community, tmp_path):
     assert backup.last_auto_backup(db_path)[1] == info.path
     # An automatic backup restores without a passphrase.
     assert backup.verify_backup(info.path).counts["residents"] == 4
+
+
+def test_command_line_backup_and_restore(community, tmp_path, monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setattr(backup, "KDF_LIMITS", FAST_KDF)
+    db_path = tmp_path / "community.sqlite"
+    before = table_contents(db_path)
+    community.conn.close()
+    monkeypatch.setenv("GD_PASS", "长江路社区2026")
+    assert main(["backup", "--db", str(db_path), "--to", str(tmp_path / "usb"),
+                 "--passphrase-env", "GD_PASS"]) == 0
+    out = capsys.readouterr().out
+    assert "已写入并校验" in out and "居民 4" in out
+    (made,) = (tmp_path / "usb").glob("*.gdbak")
+
+    monkeypatch.setenv("GD_PASS", "wrong passphrase")
+    assert main(["restore", "--db", str(db_path), str(made), "--passphrase-env", "GD_PASS",
+                 "--yes"]) == 1
+    assert "口令不对" in capsys.readouterr().err
+
+    monkeypatch.setenv("GD_PASS", "长江路社区2026")
+    monkeypatch.setattr("builtins.input", lambda _prompt: "n")
+    assert main(["restore", "--db", str(db_path), str(made),
+                 "--passphrase-env", "GD_PASS"]) == 1
+    assert "没有改动" in capsys.readouterr().out
+    # A window holding the database: the command line refuses and points to the window.
+    import os
+
+    lock = Path(f"{db_path}.lock")
+    lock.write_text(f"{os.getpid()}\nGridDesk\nhost\n")
+    assert main(["restore", "--db", str(db_path), str(made), "--passphrase-env", "GD_PASS",
+                 "--yes"]) == 1
+    assert "正在社区网格通窗口中打开" in capsys.readouterr().err
+    lock.unlink()
+
+    monkeypatch.setattr("builtins.input", lambda _prompt: "y")
+    assert main(["restore", "--db", str(db_path), str(made),
+                 "--passphrase-env", "GD_PASS"]) == 0
+    out = capsys.readouterr().out
+    assert "备份时间" in out and "原数据库已改名保留" in out
+    assert table_contents(db_path) == before
