@@ -117,6 +117,7 @@ class EnrollRequest:
     sign_key: str
     box_key: str
     fingerprint: str
+    replaces: str = ""    # the node this one continues (restored from its backup)
 
 
 def read_enroll_request(path: Path) -> EnrollRequest:
@@ -131,13 +132,17 @@ def enroll_request_bytes(db: sqlite_utils.Database) -> bytes:
     payload = {"kind": "enroll-request", "node_id": node_keys.node_id, "code": info.code,
                "name": info.name, "community_id": info.id, "sign_key": node_keys.sign_public,
                "box_key": node_keys.box_public, "created": now_text()}
+    replaces = get_meta(db, "restored_from")
+    if replaces:
+        payload["replaces"] = replaces     # restored from a backup: we continue that node
     return _signed_file(payload, node_keys)
 
 
 def parse_enroll_request(data: bytes) -> EnrollRequest:
     p = _read_signed_file(data, "enroll-request")
     return EnrollRequest(p["node_id"], p["code"], p["name"], p["community_id"], p["sign_key"],
-                         p["box_key"], fingerprint(p["sign_key"], p["box_key"]))
+                         p["box_key"], fingerprint(p["sign_key"], p["box_key"]),
+                         str(p.get("replaces") or ""))
 
 
 def accept_enroll_request(db: sqlite_utils.Database, request: EnrollRequest) -> None:
@@ -150,6 +155,20 @@ def accept_enroll_request(db: sqlite_utils.Database, request: EnrollRequest) -> 
                              "community_id": request.community_id,
                              "sign_key": request.sign_key, "box_key": request.box_key,
                              "enrolled_at": now_text()})
+        _retire_replaced(db, request.node_id, request.community_id, request.replaces)
+
+
+def _retire_replaced(db: sqlite_utils.Database, new_node: str, community_id: str,
+                     replaces: str) -> None:
+    """A node restored from a backup continues an old one: stop exchanging with the old one
+    (its history after the backup is in this database already and comes back to the new node
+    in the next bundle). Only a peer of the same org unit can be retired this way."""
+    old = store.peer(db, replaces) if replaces else None
+    if old and old["node_id"] != new_node and old["community_id"] == community_id \
+            and not old["revoked"]:
+        store.update_peer(db, old["node_id"], revoked=1)
+        store.log_event(db, now_text(), old["node_id"], "import", None, "replaced", 0,
+                        f"continued by {new_node} (restored from a backup)")
 
 
 def write_enroll_response(db: sqlite_utils.Database, community_node: str, folder: Path
@@ -192,6 +211,10 @@ def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dic
                              "code": p["code"], "community_id": p["community_id"],
                              "sign_key": p["sign_key"], "box_key": p["box_key"],
                              "enrolled_at": now_text()})
+        # A district restored from a backup answers under a new node id: it replaces the old.
+        for old in store.peers(db, "district"):
+            if old["community_id"] == p["community_id"]:
+                _retire_replaced(db, p["node_id"], p["community_id"], old["node_id"])
     return p
 
 
