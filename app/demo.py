@@ -892,7 +892,8 @@ def add_demo_cases(db: Any, seed: int, now: datetime | None = None) -> dict[str,
                 moment = datetime.combine(day, time(hour, rng.randint(0, 50)))
                 if moment > now or (day == today and i % 3 == 0):
                     continue                   # today's checks partly still to do
-                fever = day == last and i == len(people) // 2 and slot == "am"
+                fever = (i == len(people) // 2 and slot == "pm"
+                         and day == max(start, last - timedelta(days=1)))
                 isolation.record_check(
                     db, case_id, slot=slot, check_on=day,
                     temperature=37.8 if fever else round(rng.uniform(36.0, 37.0), 1),

@@ -33,6 +33,9 @@ SYMPTOM_LABELS = {"fever": "发热", "cough": "干咳", "fatigue": "乏力", "so
 BASIS_LABELS = {"period": "期满", "tests": "核酸阴性", "symptoms": "无异常症状"}
 REASONS = ("密切接触者", "密接的密接", "入境人员", "中高风险地区返回", "涉疫场所暴露",
            "解除集中隔离后居家", "其他")
+# The forms of a case (app/isolation_print.py renders them); codes as in case_forms.form.
+FORM_LABELS = {"notice": "告知书", "pledge": "承诺书", "card": "观察卡", "seal": "封条",
+               "board": "楼口公示", "release": "解除通知书"}
 EVENT_LABELS = {"registered": "登记", "started": "开始管控", "extended": "延长期限",
                 "shortened": "缩短期限", "released": "解除", "transferred": "转出",
                 "cancelled": "撤销", "edited": "修改"}

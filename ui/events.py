@@ -9,6 +9,7 @@ class AppEvents(QObject):
     registry_changed = Signal()        # buildings, households or residents changed
     party_members_changed = Signal()
     pairings_changed = Signal()        # pairings, spot checks or contacts changed
+    isolation_changed = Signal()       # isolation cases, checks, tests or prints changed
     open_member = Signal(str)          # show this Party member (and their households)
     open_household = Signal(str)       # show this household in 楼栋住户
     show_page = Signal(object)         # bring this page to the front (the window listens)

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 
 from app.database import community_info
 from ui.events import AppEvents
+from ui.isolation_page import IsolationPage
 from ui.ledger_actions import ExportRunner, export_current_list, export_whole_ledger
 from ui.ledger_import_dialog import LedgerImportDialog, choose_ledger_file
 from ui.overview_page import OverviewPage
 from ui.party_page import PartyPage
-from ui.pending_page import ISOLATION_LINES, PendingPage
 from ui.registry_page import RegistryPage
 from ui.settings_page import SettingsPage
 from ui.sync_page import SyncPage
@@ -53,12 +53,13 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.registry_page = RegistryPage(db, self.events)
         self.party_page = PartyPage(db, self.events)
+        self.isolation_page = IsolationPage(db, self.events)
         self.sync_page = SyncPage(db, db_path, self.events)
         for title, page in [
             (self.tr("概览"), OverviewPage(db, self.events)),
             (self.tr("楼栋住户"), self.registry_page),
             (self.tr("党员联户"), self.party_page),
-            (self.tr("居家隔离"), PendingPage(self.tr("居家隔离"), ISOLATION_LINES)),
+            (self.tr("居家隔离"), self.isolation_page),
             (self.tr("同步"), self.sync_page),
             (self.tr("设置"), SettingsPage(db, db_path)),
         ]:

@@ -32,7 +32,7 @@ def test_navigation_has_every_area_and_no_blank_page(window):
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles == ["概览", "楼栋住户", "党员联户", "居家隔离", "同步", "设置"]
     window.go_to("居家隔离")
-    assert "后续版本" in visible_texts(window.pages.currentWidget())
+    assert "管控中 0 人" in visible_texts(window.pages.currentWidget())
     window.go_to("同步")
     assert "尚未在区里登记" in visible_texts(window.pages.currentWidget())
     window.go_to("概览")

@@ -18,6 +18,8 @@ class Column:
     value: Callable[[dict[str, Any]], Any]
     align_right: bool = False
     width: int = 110
+    # (foreground, background) colours for a cell, e.g. ("#b71c1c", "#fdecea"), or None.
+    tone: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 class LazyTableModel(QAbstractTableModel):

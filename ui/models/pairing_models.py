@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from app import pairing, registry
 from app.pairing import SuggestionLine
@@ -60,6 +61,11 @@ class RowsTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ROW_ROLE:
             return self.rows[index.row()]
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole) \
+                and column.tone is not None:
+            colours = column.tone(self.rows[index.row()])
+            if colours:
+                return QColor(colours[0 if role == Qt.ItemDataRole.ForegroundRole else 1])
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

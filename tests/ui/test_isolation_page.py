@@ -1,0 +1,170 @@
+"""The 居家隔离 page, offscreen with a fixed clock: register through the dialog, the board's
+checks falling due and overdue, a fever flagged for the doctor, period changes and release."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app import isolation, registry
+from tests.conftest import make_id
+from ui.events import AppEvents
+from ui.isolation_page import IsolationPage
+
+DAY = date(2026, 11, 20)
+
+
+class Clock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def office(community):
+    db = community
+    registry.add_staff(db, {"name": "王网格", "role": "grid_worker",
+                            "org_unit_id": db.ids["grid1"]})
+    registry.add_staff(db, {"name": "赵警官", "role": "police"})
+    registry.add_staff(db, {"name": "钱医生", "role": "doctor", "phone": "13700003333"})
+    return db
+
+
+@pytest.fixture
+def page(qtbot, office):
+    clock = Clock(datetime(2026, 11, 20, 9, 0))
+    page = IsolationPage(office, AppEvents(), user="刘书记", clock=clock)
+    page.clock_ = clock
+    qtbot.addWidget(page)
+    page.resize(1300, 700)
+    page.show()
+    return page
+
+
+def save(qtbot, dialog):
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+
+
+def cell(page, row, header):
+    model = page.board_model
+    col = [c.header for c in model.columns].index(header)
+    return model.data(model.index(row, col))
+
+
+def register(page, qtbot, name="张三", start=None):
+    dialog = page.register_case()
+    dialog.finder.edit.setText(name)
+    dialog.finder.search()
+    if start:
+        dialog.start.setDate(start)
+    save(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted, dialog.general_error.text()
+    return dialog.result_id
+
+
+def test_register_through_the_dialog_puts_the_case_on_the_board(page, qtbot, office):
+    dialog = page.register_case()
+    save(qtbot, dialog)           # nobody picked: refused, nothing saved
+    assert "请查找并选中" in dialog.error_text("resident_id")
+    assert office["isolation_cases"].count == 0
+    dialog.finder.edit.setText("zs")
+    dialog.finder.search()
+    assert "张三" in dialog.finder.results.item(0).text()
+    # The trio follows the household's grid; the end follows the policy.
+    assert dialog.worker.currentText() == "王网格"
+    assert dialog.days_label.text() == "共7天"
+    save(qtbot, dialog)
+    assert page.board_model.rowCount() == 1
+    assert cell(page, 0, "姓名") == "张三"
+    assert cell(page, 0, "进度") == "第1天/共7天"
+    assert (cell(page, 0, "上午"), cell(page, 0, "下午")) == ("待查", "下午再查")
+    assert "管控中 1 人" in page.summary.text()
+    assert "张三" in page.detail.toPlainText() and "王网格" in page.detail.toPlainText()
+
+
+def test_newcomer_needs_a_known_door(page, qtbot, office):
+    dialog = page.register_case()
+    dialog.newcomer.setChecked(True)
+    assert dialog.field("resident_id").parentWidget().isHidden()
+    dialog.field("newcomer.name").setText("欧阳娜娜")
+    dialog.field("newcomer.door_number").setText("999")
+    save(qtbot, dialog)
+    assert "没有这个门牌号" in dialog.error_text("newcomer.door_number")
+    dialog.units.building.setCurrentIndex(dialog.units.building.findData(office.ids["b3"]))
+    dialog.units.unit.setCurrentIndex(dialog.units.unit.findData(office.ids["units_b3"][1]))
+    dialog.field("newcomer.door_number").setText("502")
+    save(qtbot, dialog)
+    assert "证件号码" in dialog.error_text("newcomer.id_number")
+    dialog.field("newcomer.id_number").setText(make_id(birth="19990909", seq="024"))
+    save(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted, (
+        dialog.general_error.text(), {k: dialog.error_text(k) for k in dialog._errors})
+    assert cell(page, 0, "姓名") == "欧阳娜娜"
+
+
+def test_checks_fall_overdue_and_a_fever_goes_to_the_doctor(page, qtbot, office):
+    register(page, qtbot)
+    page.clock_.moment = datetime(2026, 11, 20, 13, 0)
+    page.reload()
+    assert (cell(page, 0, "上午"), cell(page, 0, "下午")) == ("逾期未查", "待查")
+    assert page.chip_buttons["overdue"].text() == "逾期未查 1"
+    page.board_view.selectRow(0)
+    dialog = page.record_check()
+    assert dialog.value("slot") == "pm"
+    dialog.temp.setValue(37.6)
+    save(qtbot, dialog)
+    assert "钱医生" in page.last_message.text() and "37.6" in page.last_message.text()
+    assert cell(page, 0, "下午") == "✓ 已查"
+    assert "待片医处理" in cell(page, 0, "提示")
+    page.set_filter("flagged")
+    assert page.board_model.rowCount() == 1
+    page.board_view.selectRow(0)
+    assert page.buttons["seen"].isEnabled()
+    page.doctor_seen()
+    assert page.chip_buttons["flagged"].text() == "异常待处理 0"
+
+
+def test_extend_then_release_with_tests(page, qtbot, office):
+    case_id = register(page, qtbot)
+    page.board_view.selectRow(0)
+    dialog = page.change_end()
+    dialog.end.setDate(date(2026, 11, 28))
+    save(qtbot, dialog)
+    assert "原因" in dialog.error_text("reason")
+    dialog.field("reason").setText("核酸待复核")
+    save(qtbot, dialog)
+    assert cell(page, 0, "进度") == "第1天/共9天"
+    assert "延长期限" in page.detail.toPlainText()
+
+    end = datetime(2026, 11, 28, 10, 0)
+    page.clock_.moment = end
+    page.reload()
+    page.board_view.selectRow(0)
+    assert "已期满" in cell(page, 0, "提示") or "今日期满" in cell(page, 0, "提示")
+    assert "缺核酸" in cell(page, 0, "提示")
+    dialog = page.release()
+    assert not dialog.blockers.isHidden() and "缺核酸检测" in dialog.blockers.text()
+    save(qtbot, dialog)
+    assert dialog.isVisible() and "还不能解除" in dialog.general_error.text()
+    dialog.reject()
+    for day in (DAY, DAY + timedelta(days=3), DAY + timedelta(days=6), date(2026, 11, 28)):
+        isolation.record_test(office, case_id, test_on=day, result="negative")
+    page.reload()
+    page.board_view.selectRow(0)
+    dialog = page.release()
+    assert dialog.blockers.isHidden()
+    page.print_release = lambda *_a, **_k: None     # printing has its own tests
+    save(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert page.board_model.rowCount() == 0
+    page.tabs.setCurrentIndex(1)
+    assert page.cases_model.rowCount() == 1
+    page.cases_view.selectRow(0)
+    assert page.print_release_button.isEnabled()
+    assert "解除：2026年11月28日" in page.detail.toPlainText()
