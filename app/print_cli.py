@@ -16,7 +16,8 @@ COMMANDS = ("print",)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    printing = sub.add_parser("print", help="把表单生成 PDF（楼栋党员联系户公示、党员联系卡）")
+    printing = sub.add_parser("print", help="把表单生成 PDF（楼栋党员联系户公示、党员联系卡、"
+                                            "居家隔离文书）")
     psub = printing.add_subparsers(dest="form", required=True)
     pairings = psub.add_parser("pairings", help="楼栋党员联系户公示（每栋楼一页），或党员联系卡")
     pairings.add_argument("--db", type=Path, required=True, dest="print_db")
@@ -26,6 +27,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     pairings.add_argument("--cards", action="store_true",
                           help="打印党员联系卡（每张A4十张，带裁切线），而不是公示")
     pairings.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    notices = psub.add_parser("notices", help="居家隔离告知书（含回执）、承诺书、观察卡、封条、"
+                                              "楼口公示，每个案例一套")
+    notices.add_argument("--db", type=Path, required=True, dest="print_db")
+    notices.add_argument("--case", action="append", required=True, dest="cases",
+                         help="案例ID；可重复，多个案例合成一个PDF")
+    notices.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    release = psub.add_parser("release", help="解除居家隔离通知书（含存根和二维码）")
+    release.add_argument("--db", type=Path, required=True, dest="print_db")
+    release.add_argument("--case", required=True, dest="case", help="已解除案例的ID")
+    release.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
 
 
 def resolve_buildings(db: sqlite_utils.Database, wanted: list[str]) -> list[str]:
@@ -50,6 +61,33 @@ def resolve_buildings(db: sqlite_utils.Database, wanted: list[str]) -> list[str]
     return found
 
 
+def run_isolation(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
+    """`print notices` / `print release`: the PDF is written, then the print is logged."""
+    from app import isolation_print
+    from app.documents.page import DocumentSaveError, save_pdf
+    from app.documents.templates import TemplateError
+
+    try:
+        if args.form == "notices":
+            result = isolation_print.notice_set_pdf(db, [c.strip() for c in args.cases])
+            assert result is not None
+            what = f"居家隔离文书（{len(dict.fromkeys(args.cases))} 个案例）"
+        else:
+            result = isolation_print.release_pdf(db, args.case.strip())
+            what = "解除通知书"
+        data, issued = result
+        save_pdf(data, args.out)
+    except (FormError, TemplateError, DocumentSaveError) as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    isolation_print.record_print(db, issued, copies=1, target=str(args.out.resolve()),
+                                 by=isolation_print.current_user(), pdf=data)
+    serials = list(dict.fromkeys(i.serial for i in issued))
+    print(f"已生成{what} → {args.out}（编号 {serials[0]}" +
+          (f" 等 {len(serials)} 个" if len(serials) > 1 else "") + "）")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     # ReportLab loads only when printing: other commands start without it.
     from app.documents import pairing_forms
@@ -65,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.print_db} 里还没有社区信息，请先用 griddesk 打开它填写社区信息。",
                   file=sys.stderr)
             return 1
+        if args.form in ("notices", "release"):
+            return run_isolation(args, db)
         buildings = resolve_buildings(db, args.building)
         if not buildings:
             print("这个社区还没有楼栋，没有可打印的内容。", file=sys.stderr)
