@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite_utils
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app import pairing, registry
+from app import isolation, pairing, registry
 from app.database import community_info
 from ui.events import AppEvents
+from ui.widgets.cases_chart import CasesChart
 
 CARDS = [("grids", "网格"), ("compounds", "楼院"), ("buildings", "楼栋"), ("households", "住户"),
          ("residents", "居民"), ("party_members", "党员")]
@@ -51,10 +52,12 @@ class OverviewPage(QWidget):
         self.pairing_bar.setRange(0, 1000)
         self.pairing_bar.setTextVisible(False)
         self.pairing_bar.setFixedHeight(12)
-        later = QLabel(self.tr(
-            "居家隔离今日待查和同步状态将在对应功能上线后显示在这里。"))
-        later.setStyleSheet("color: #5f6b7a;")
-        later.setWordWrap(True)
+        # 居家隔离 now: who is in, which checks are due or overdue, who may be released.
+        self.isolation = QLabel()
+        self.isolation.setObjectName("isolationSummary")
+        self.isolation.setWordWrap(True)
+        self.cases_chart = CasesChart()
+        self.cases_chart.setObjectName("casesChart")
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
@@ -66,11 +69,15 @@ class OverviewPage(QWidget):
         layout.addWidget(self.pairing)
         layout.addWidget(self.pairing_bar)
         layout.addSpacing(8)
-        layout.addWidget(later)
-        layout.addStretch()
+        layout.addWidget(self.isolation)
+        layout.addWidget(self.cases_chart, 1)
         events.registry_changed.connect(self.reload)
         events.party_members_changed.connect(self.reload)
         events.pairings_changed.connect(self.reload)
+        events.isolation_changed.connect(self.reload)
+        self.timer = QTimer(self, interval=60_000)      # checks fall due as the clock moves
+        self.timer.timeout.connect(self.reload_isolation)
+        self.timer.start()
         self.reload()
 
     def reload(self) -> None:
@@ -102,3 +109,17 @@ class OverviewPage(QWidget):
                 len(cover.members_over), len(cover.members_idle))
         self.pairing.setText(text)
         self.pairing_bar.setValue(round(cover.rate * 1000))
+        self.reload_isolation()
+
+    def reload_isolation(self) -> None:
+        board = isolation.board(self.db)
+        n = board.counts()
+        text = self.tr("居家隔离：管控中 {0} 人（居家隔离 {1}，居家健康监测 {2}），"
+                       "另有 {3} 人待开始。").format(n["active"], n["home_isolation"],
+                                                   n["home_monitoring"], n["planned"])
+        text += self.tr("现在待检测 {0} 人，逾期未查 {1} 人；体温或症状异常待片医处理 {2} 人；"
+                        "今日可解除 {3} 人。").format(n["due"], n["overdue"], n["flagged"],
+                                                   n["release_due"])
+        self.isolation.setText(text)
+        self.isolation.setStyleSheet("color: #b71c1c;" if n["overdue"] or n["flagged"] else "")
+        self.cases_chart.set_series(isolation.active_per_day(self.db, 30, board.at.date()))

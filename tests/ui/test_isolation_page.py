@@ -168,3 +168,22 @@ def test_extend_then_release_with_tests(page, qtbot, office):
     page.cases_view.selectRow(0)
     assert page.print_release_button.isEnabled()
     assert "解除：2026年11月28日" in page.detail.toPlainText()
+
+
+def test_overview_counts_cases_and_charts_the_last_30_days(qtbot, office):
+    from ui.overview_page import OverviewPage
+
+    today = date.today()
+    isolation.register_case(office, resident_id=office.ids["张三"], kind="home_isolation",
+                            reason="密切接触者", started_on=today - timedelta(days=3))
+    isolation.register_case(office, resident_id=office.ids["李四"], kind="home_monitoring",
+                            reason="入境人员", started_on=today)
+    isolation.register_case(office, resident_id=office.ids["单田芳"], kind="home_monitoring",
+                            reason="入境人员", started_on=today + timedelta(days=1))
+    events = AppEvents()
+    page = OverviewPage(office, events)
+    qtbot.addWidget(page)
+    text = page.isolation.text()
+    assert "管控中 2 人（居家隔离 1，居家健康监测 1），另有 1 人待开始" in text
+    totals = page.cases_chart.totals()
+    assert len(totals) == 30 and totals[-1] == 2 and totals[-4] == 1 and totals[-5] == 0
