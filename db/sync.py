@@ -91,13 +91,23 @@ def hlc_of_seq(db: sqlite_utils.Database, seq: int) -> str | None:
 
 
 def community_figures(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
-    """Per owning community: live households and residents (the district's view)."""
+    """Per owning community: live households and residents, active isolation cases and
+    paired households (the district's view)."""
     out: dict[str, dict[str, int]] = {}
     for table in ("households", "residents"):
         for owner, n in db.conn.execute(
                 f"SELECT community_id, count(*) FROM [{table}] WHERE deleted = 0 "
                 "GROUP BY community_id"):
             out.setdefault(owner, {})[table] = n
+    for owner, n in db.conn.execute(
+            "SELECT community_id, count(*) FROM isolation_cases WHERE deleted = 0 "
+            "AND status = 'active' GROUP BY community_id"):
+        out.setdefault(owner, {})["active_cases"] = n
+    for owner, n in db.conn.execute(
+            "SELECT h.community_id, count(DISTINCT h.id) FROM households h "
+            "JOIN pairings p ON p.household_id = h.id AND p.ended_on IS NULL AND p.deleted = 0 "
+            "WHERE h.deleted = 0 GROUP BY h.community_id"):
+        out.setdefault(owner, {})["paired"] = n
     return out
 
 

@@ -171,11 +171,12 @@ class SyncPage(QWidget):
         self.results.setObjectName("syncResults")
         self.results.setMaximumHeight(130)
 
-        self.communities = QTableWidget(0, 6)
+        self.communities = QTableWidget(0, 8)
         self.communities.setObjectName("communityTable")
         self.communities.setHorizontalHeaderLabels(
             [self.tr("社区"), self.tr("代码"), self.tr("上次收到同步包"), self.tr("住户"),
-             self.tr("居民"), self.tr("待发给社区的变更")])
+             self.tr("居民"), self.tr("居家隔离在管"), self.tr("党员联户覆盖率"),
+             self.tr("待发给社区的变更")])
         self.communities.verticalHeader().hide()
         self.communities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.communities.horizontalHeader().setStretchLastSection(True)
@@ -248,6 +249,7 @@ class SyncPage(QWidget):
             for i, c in enumerate(communities):
                 for j, value in enumerate((c["name"], c["code"], when(c["last_import_at"]),
                                            c["households"], c["residents"],
+                                           c["active_cases"], f"{c['coverage']:.1%}",
                                            c["unacknowledged"])):
                     self.communities.setItem(i, j, QTableWidgetItem(str(value)))
             self.communities.resizeColumnsToContents()

@@ -489,6 +489,9 @@ def community_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         f = figures.get(peer["community_id"], {})
         rows.append({**peer, "households": f.get("households", 0),
                      "residents": f.get("residents", 0),
+                     "active_cases": f.get("active_cases", 0),
+                     "coverage": (f.get("paired", 0) / f["households"]
+                                  if f.get("households") else 0.0),
                      "unacknowledged": store.unacknowledged(db, peer["acked_seq"],
                                                             _owners_for(db, peer))})
     return rows

@@ -1,9 +1,11 @@
 """The 同步 page at a community and at the district, with real bundles and a real worker."""
 
 import socket
+from datetime import date
 
 import pytest
 
+from app import isolation, pairing, registry
 from app.database import open_community_db
 from app.sync import engine
 from tests.app.test_sync import new_community
@@ -37,6 +39,12 @@ def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path)
     assert "已登记到：中原区（410102）" in page.state.text()
     assert "区里尚未确认的变更：" in page.state.text()
 
+    # One person in home isolation and the household paired: the district sees both.
+    isolation.register_case(community, resident_id=community.ids["张三"],
+                            kind="home_isolation", reason="密切接触者", started_on=date.today())
+    member = registry.add_party_member(community, {"resident_id": community.ids["李四"],
+                                                   "phone": "13812345678"})
+    pairing.pair_household(community, community.ids["household"], member)
     stick = tmp_path / "usb"
     paths = page.export_to(stick)
     assert len(paths) == 1 and paths[0].exists()
@@ -53,7 +61,8 @@ def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path)
     assert changed == [True]
     table = at_district.communities
     assert table.rowCount() == 1
-    assert [table.item(0, c).text() for c in (0, 1, 4)] == ["长江路社区", "410102007003", "2"]
+    assert [table.item(0, c).text() for c in (0, 1, 4, 5, 6)] == [
+        "长江路社区", "410102007003", "2", "1", "100.0%"]
 
     # the same stick again: nothing more
     again = at_district.import_paths([stick])
