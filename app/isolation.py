@@ -543,7 +543,8 @@ class BoardCase:
     flags_open: int              # fever/symptom checks the doctor has not taken up
     last_temperature: float | None
     tests: list[dict[str, Any]] = field(default_factory=list)
-    missing_tests: list[date] = field(default_factory=list)
+    missing_tests: list[date] = field(default_factory=list)   # before today
+    test_today: bool = False                                   # a test day, no sample yet
     release_due: bool = False
     grid_worker: str | None = None
     doctor: str | None = None
@@ -659,7 +660,10 @@ def board(db: sqlite_utils.Database, now: datetime | None = None) -> Board:
             missed=max(0, owed_days * 2 - r["checks_before"]),
             flags_open=r["flags_open"], last_temperature=last_temp.get(r["id"]),
             tests=tests,
-            missing_tests=missing_tests(settings, r["kind"], start, end, tests, today),
+            missing_tests=missing_tests(settings, r["kind"], start, end, tests,
+                                        today - timedelta(days=1)),
+            test_today=started and today in missing_tests(settings, r["kind"], start, end,
+                                                          tests, today),
             release_due=started and end <= today,
             grid_worker=r["grid_worker"], doctor=r["doctor"],
         ))

@@ -407,3 +407,56 @@ class CloseCaseDialog(FormDialog):
         else:
             isolation.cancel_case(self.db, self.case.id, self.value("reason"), by=self.by)
         return self.case.id
+
+
+class SettingsDialog(FormDialog):
+    """The office's isolation policy: days and test days per kind, the fever line and the
+    check deadlines (they change with national and local policy)."""
+
+    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("居家隔离政策设置"), parent)
+        self.db = db
+        settings = isolation.get_settings(db)
+        for kind, label in isolation.KIND_LABELS.items():
+            policy = settings.policy(kind)
+            self.spin(f"{kind}.days", self.tr("{0}天数").format(label), policy.days, 1, 60)
+            self.line(f"{kind}.test_days", self.tr("{0}核酸检测日").format(label),
+                      " ".join(str(d) for d in policy.test_days),
+                      self.tr("第几天做核酸，用空格分开，例如 1 4 7"))
+        self.line("fever", self.tr("发热标准（℃）"), f"{settings.fever:.1f}",
+                  self.tr("体温达到此值即提醒片医，一般为 37.3"))
+        self.line("am_deadline", self.tr("上午检测截止"),
+                  settings.am_deadline.strftime("%H:%M"))
+        self.line("pm_start", self.tr("下午检测开始"), settings.pm_start.strftime("%H:%M"))
+        self.line("pm_deadline", self.tr("下午检测截止"),
+                  settings.pm_deadline.strftime("%H:%M"))
+
+    def save(self) -> str | None:
+        from datetime import time
+
+        errors: dict[str, str] = {}
+        policies = {}
+        for kind, label in isolation.KIND_LABELS.items():
+            try:
+                days = tuple(int(d) for d in self.value(f"{kind}.test_days").split())
+            except ValueError:
+                errors[f"{kind}.test_days"] = self.tr(
+                    "{0}的核酸检测日请填数字，用空格分开，例如“1 4 7”。").format(label)
+                continue
+            policies[kind] = isolation.Policy(self.value(f"{kind}.days"), days)
+        try:
+            fever = float(self.value("fever"))
+        except ValueError:
+            errors["fever"] = self.tr("发热标准请填数字，例如 37.3。")
+            fever = 0.0
+        clock = {}
+        for name in ("am_deadline", "pm_start", "pm_deadline"):
+            try:
+                clock[name] = time.fromisoformat(self.value(name))
+            except ValueError:
+                errors[name] = self.tr("请按“时:分”填写，例如 12:00。")
+        if errors:
+            raise FormError(errors)
+        isolation.save_settings(self.db, isolation.Settings(policies=policies, fever=fever,
+                                                            **clock))
+        return None

@@ -37,6 +37,7 @@ from ui.isolation_dialogs import (
     CheckDialog,
     CloseCaseDialog,
     ReleaseDialog,
+    SettingsDialog,
     TestDialog,
 )
 from ui.models.lazy_table import Column
@@ -70,6 +71,8 @@ def hints(case: isolation.BoardCase) -> str:
                    else "已期满，待解除")
     if case.missing_tests:
         out.append("缺核酸：" + "、".join(isolation.short_date(d) for d in case.missing_tests))
+    if case.test_today:
+        out.append("今日应做核酸")
     pending = [t for t in case.tests if t["result"] == "pending"]
     if pending:
         out.append("核酸待出结果")
@@ -152,6 +155,11 @@ class IsolationPage(QWidget):
         self.register_button = QPushButton(self.tr("登记隔离人员…"))
         self.register_button.clicked.connect(lambda: self.register_case())
         top.addWidget(self.register_button)
+        settings_button = QPushButton(self.tr("政策设置…"))
+        settings_button.setObjectName("isolationSettings")
+        settings_button.setToolTip(self.tr("隔离天数、核酸检测日、发热标准、检测时间"))
+        settings_button.clicked.connect(lambda: self.edit_settings())
+        top.addWidget(settings_button)
 
         # The board: filter chips, the table, the actions on the selected cases.
         self.chips = QButtonGroup(self)
@@ -367,6 +375,13 @@ class IsolationPage(QWidget):
         dialog = CaseDialog(self.db, self, by=self.user, now=self.clock())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._changed(dialog.result_id))
+        dialog.open()
+        return dialog
+
+    def edit_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._changed())
         dialog.open()
         return dialog
 

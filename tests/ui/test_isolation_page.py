@@ -187,3 +187,22 @@ def test_overview_counts_cases_and_charts_the_last_30_days(qtbot, office):
     assert "管控中 2 人（居家隔离 1，居家健康监测 1），另有 1 人待开始" in text
     totals = page.cases_chart.totals()
     assert len(totals) == 30 and totals[-1] == 2 and totals[-4] == 1 and totals[-5] == 0
+
+
+def test_policy_settings_change_new_cases_and_the_fever_line(page, qtbot, office):
+    dialog = page.edit_settings()
+    dialog.field("home_isolation.test_days").setText("1 4 x")
+    dialog.field("fever").setText("37.5")
+    save(qtbot, dialog)
+    assert "数字" in dialog.error_text("home_isolation.test_days")
+    dialog.field("home_isolation.days").setValue(10)
+    dialog.field("home_isolation.test_days").setText("1 5 10")
+    save(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    case_id = register(page, qtbot)
+    assert isolation.case_detail(office, case_id).case["planned_end"] == "2026-11-29"
+    page.board_view.selectRow(0)
+    check = page.record_check()
+    check.temp.setValue(37.4)
+    save(qtbot, check)
+    assert cell(page, 0, "提示") == "今日应做核酸"      # and no fever: below the new line
