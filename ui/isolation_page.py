@@ -43,6 +43,7 @@ from ui.isolation_dialogs import (
 from ui.models.lazy_table import Column
 from ui.models.pairing_models import ROW_ROLE, RowsTableModel
 from ui.registry_page import make_table
+from ui.staff_dialog import StaffDialog
 
 RED = ("#b71c1c", "#fdecea")
 AMBER = ("#8a5300", "#fff4e0")
@@ -160,6 +161,10 @@ class IsolationPage(QWidget):
         settings_button.setToolTip(self.tr("隔离天数、核酸检测日、发热标准、检测时间"))
         settings_button.clicked.connect(lambda: self.edit_settings())
         top.addWidget(settings_button)
+        staff_button = QPushButton(self.tr("工作人员…"))
+        staff_button.setToolTip(self.tr("网格员、片警、片医名单（“三人小组”从这里选）"))
+        staff_button.clicked.connect(lambda: self.edit_staff())
+        top.addWidget(staff_button)
 
         # The board: filter chips, the table, the actions on the selected cases.
         self.chips = QButtonGroup(self)
@@ -382,6 +387,13 @@ class IsolationPage(QWidget):
         dialog = SettingsDialog(self.db, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._changed())
+        dialog.open()
+        return dialog
+
+    def edit_staff(self) -> StaffDialog:
+        dialog = StaffDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: self._changed())
         dialog.open()
         return dialog
 

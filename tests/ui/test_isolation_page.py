@@ -206,3 +206,19 @@ def test_policy_settings_change_new_cases_and_the_fever_line(page, qtbot, office
     check.temp.setValue(37.4)
     save(qtbot, check)
     assert cell(page, 0, "提示") == "今日应做核酸"      # and no fever: below the new line
+
+
+def test_staff_added_in_the_list_can_join_a_trio(page, qtbot, office):
+    staff = page.edit_staff()
+    assert staff.model.rowCount() == 3
+    edit = staff.add()
+    edit.field("name").setText("孙医生")
+    edit.field("role").setCurrentIndex(edit.field("role").findData("doctor"))
+    edit.field("phone").setText("1370000")
+    save(qtbot, edit)
+    assert edit.error_text("phone")                 # a short number is refused
+    edit.field("phone").setText("13700004444")
+    save(qtbot, edit)
+    assert staff.model.rowCount() == 4
+    dialog = page.register_case()
+    assert dialog.doctor.findText("孙医生  13700004444") >= 0
