@@ -563,3 +563,23 @@ def describe(info: BackupInfo) -> str:
     counts = "，".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in info.counts.items())
     who = f"{info.community}（{info.code}）" if info.community else "未填写社区信息"
     return f"备份时间 {when}；{who}；{counts}"
+
+
+def record_manual_backup(db: sqlite_utils.Database, info: BackupInfo) -> None:
+    """Remember the last 立即备份 (when, where) for the 设置 page; meta is local, never synced."""
+    from db.connection import set_meta, transaction
+
+    with transaction(db):
+        set_meta(db, "backup_last_manual", json.dumps(
+            {"at": info.created, "path": str(info.path)}, ensure_ascii=False))
+
+
+def last_manual_backup(db: sqlite_utils.Database) -> tuple[str, str] | None:
+    raw = store.meta(db.conn, "backup_last_manual")
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        return str(data["at"]), str(data["path"])
+    except (ValueError, KeyError, TypeError):
+        return None

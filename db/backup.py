@@ -13,9 +13,11 @@ COUNTED = ("households", "residents", "party_members", "buildings", "isolation_c
 
 def online_copy(source: sqlite3.Connection, target: Path,
                 progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None, pages: int = 2048) -> None:
-    """Copy a live database with SQLite's online backup API, a few MB at a time so writers
-    are never held up for long. Raises InterruptedError when cancelled."""
+                cancelled: Callable[[], bool] | None = None, pages: int = -1) -> None:
+    """Copy a live database with SQLite's online backup API. By default in one step: a write
+    by another connection restarts a stepwise backup, so a busy window could keep a stepped
+    copy from ever finishing, while one step is a single read transaction that, in WAL mode,
+    never blocks the window's writes. Raises InterruptedError when cancelled."""
     dest = sqlite3.connect(target)
     try:
         def step(_status: int, remaining: int, total: int) -> None:

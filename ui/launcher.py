@@ -69,18 +69,48 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
         return fail("数据库还没有社区信息",
                     f"{path} 里还没有填写社区信息。请删除该文件后重新启动，按提示填写。")
 
-    window = MainWindow(db, path)
-    window.show()
-    if smoke:
-        def finish() -> None:
-            if os.environ.get("GRIDDESK_TIMING"):
-                print(f"shown_after_s={time.perf_counter() - _STARTED:.3f}", file=sys.stderr)
-            app.exit(0 if window.isVisible() else 3)
-        QTimer.singleShot(0, finish)
-    status = app.exec()
-    db.conn.close()
+    notice = ""
+    while True:
+        window = MainWindow(db, path)
+        window.show()
+        if notice:
+            QTimer.singleShot(0, lambda w=window, n=notice: QMessageBox.information(
+                w, "已从备份恢复", n))
+        if smoke:
+            def finish(window: MainWindow = window) -> None:
+                if os.environ.get("GRIDDESK_TIMING"):
+                    print(f"shown_after_s={time.perf_counter() - _STARTED:.3f}",
+                          file=sys.stderr)
+                app.exit(0 if window.isVisible() else 3)
+            QTimer.singleShot(0, finish)
+        status = app.exec()
+        db.conn.close()
+        if not getattr(window, "restore_staged", False):
+            break
+        # 设置 → 从备份恢复 left a checked database beside this one: with every connection
+        # closed, swap it in (the replaced file is kept aside) and open the window again.
+        window.deleteLater()
+        notice = _apply_restore(path)
+        try:
+            db = open_community_db(path)
+        except OpenError as exc:
+            lock.unlock()
+            return fail("无法打开数据库", exc.message)
     lock.unlock()
     return status
+
+
+def _apply_restore(path: Path) -> str:
+    from app import backup
+
+    try:
+        aside = backup.apply_staged_restore(path)
+    except (OSError, backup.BackupError) as exc:
+        backup.discard_staged(path)
+        return f"没有恢复：{getattr(exc, 'message', exc)}。当前数据没有改动。"
+    kept = f"原来的数据库已改名保留：{aside}\n" if aside else ""
+    return (f"已用备份替换数据库。{kept}"
+            "恢复的数据库是新的同步节点，请到“同步”页重新向区里登记。")
 
 
 if __name__ == "__main__":

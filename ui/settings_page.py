@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.database import community_info, data_dir
+from ui.backup_section import BackupSection
 
 
 class SettingsPage(QWidget):
@@ -32,8 +33,7 @@ class SettingsPage(QWidget):
         open_folder.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(db_path.parent))))
         hint = QLabel(self.tr(
-            "数据只保存在这台电脑上。请定期把数据库文件复制到U盘备份；"
-            "自动备份、用户和权限将在后续版本提供。"))
+            "数据只保存在这台电脑上；备份见下方。用户和权限将在后续版本提供。"))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5f6b7a;")
         layout = QVBoxLayout(self)
@@ -41,4 +41,7 @@ class SettingsPage(QWidget):
         layout.addWidget(open_folder)
         layout.addSpacing(12)
         layout.addWidget(hint)
+        layout.addSpacing(12)
+        self.backup = BackupSection(db, db_path)
+        layout.addWidget(self.backup)
         layout.addStretch()
