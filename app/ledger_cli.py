@@ -36,9 +36,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      help="把有问题的行写到这个 .xlsx 文件（带“问题”列，改好后可再导入）")
     imp.add_argument("--compound", help="表格没有“小区”列时，居民导入到这个小区（楼院）")
     imp.add_argument("--sheet", help="导入哪个工作表（默认：表头最像居民台账的那个）")
-    exp = esub.add_parser("export", help="导出居民台账或住户台账为 .xlsx")
+    exp = esub.add_parser("export", help="导出居民台账、住户台账或居家隔离人员台账为 .xlsx")
     exp.add_argument("--db", type=Path, required=True, dest="excel_db")
-    exp.add_argument("--what", choices=("residents", "households"), required=True)
+    exp.add_argument("--what", choices=("residents", "households", "cases"), required=True,
+                     help="residents 居民台账；households 住户台账；cases 居家隔离人员台账")
     exp.add_argument("--out", type=Path, required=True)
 
 
@@ -66,7 +67,7 @@ def _export(db, args: argparse.Namespace) -> int:
     except (ExportError, ExportCancelled) as exc:
         print(getattr(exc, "message", "已取消导出。"), file=sys.stderr)
         return 1
-    unit = "人" if args.what == "residents" else "户"
+    unit = {"residents": "人", "households": "户", "cases": "人次"}[args.what]
     print(f"已导出 {count} {unit} → {args.out}")
     return 0
 

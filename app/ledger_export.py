@@ -273,7 +273,7 @@ HOUSEHOLD_COLUMNS = [
     ExportColumn("备注", lambda r: r["note"]),
 ]
 
-WHAT = {"residents": "居民", "households": "住户"}
+WHAT = {"residents": "居民", "households": "住户", "cases": "居家隔离人员"}
 
 
 def _subtitle(db: sqlite_utils.Database, count: str, today: date) -> tuple[str, str]:
@@ -306,6 +306,15 @@ def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[
     raise ValueError(f"unknown ledger {what!r}")
 
 
+    if what == "cases":
+        from app import isolation_ledger
+
+        total = db.conn.execute(
+            "SELECT count(*) FROM isolation_cases WHERE deleted = 0").fetchone()[0]
+        name, subtitle = _subtitle(db, f"共 {total} 人次", today)
+        return write_ledger(path, f"{name}居家隔离人员台账", subtitle, isolation_ledger.columns(),
+                            isolation_ledger.case_rows(db, today), total=total,
+                            sheet_name="居家隔离台账", progress=progress, cancelled=cancelled)
 def export_list(db: sqlite_utils.Database, path: str | os.PathLike[str], title: str,
                 columns: list[ExportColumn], rows: Iterable[Row], *, total: int = 0,
                 progress: Progress | None = None, cancelled: Cancelled | None = None,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTableView,
     QTabWidget,
     QTextBrowser,
     QToolButton,
@@ -266,6 +267,18 @@ class IsolationPage(QWidget):
         for signal in (events.registry_changed, events.isolation_changed):
             signal.connect(self.reload)
         self.reload()
+
+    # --- the list 台账 › 导出当前列表 writes ---------------------------------------------------
+    @property
+    def view(self) -> QTableView:
+        return self.board_view if self.tabs.currentIndex() == 0 else self.cases_view
+
+    @property
+    def list_title(self) -> QLabel:
+        if self.tabs.currentIndex() == 1:
+            return QLabel(self.tr("居家隔离全部记录"))
+        label = dict(FILTERS)[self.filter]
+        return QLabel(self.tr("居家隔离今日看板：{0}").format(label))
 
     # --- reading ---------------------------------------------------------------------------
     def reload(self) -> None:

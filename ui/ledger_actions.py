@@ -115,7 +115,7 @@ class ExportRunner(QObject):
 def export_whole_ledger(parent: QWidget, db: sqlite_utils.Database, db_path: Path, what: str,
                         path: Path | None = None) -> ExportRunner | None:
     """The residents (`what="residents"`) or households ledger of the whole community."""
-    word = "居民台账" if what == "residents" else "住户台账"
+    word = {"residents": "居民台账", "households": "住户台账", "cases": "居家隔离人员台账"}[what]
     path = path or ask_save_path(parent, f"导出{word}", suggested_path(db, word))
     if path is None:
         return None
@@ -124,7 +124,7 @@ def export_whole_ledger(parent: QWidget, db: sqlite_utils.Database, db_path: Pat
         return export_ledger(worker_db, what, path, progress=progress, cancelled=cancelled)
 
     return ExportRunner(parent, db_path, run, f"正在导出{word}…", path,
-                        "人" if what == "residents" else "户")
+                        {"residents": "人", "households": "户", "cases": "人次"}[what])
 
 
 def shown_list(page: QWidget) -> tuple[str, QTableView] | None:

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         ledger.addSeparator()
         ledger.addAction(self.tr("导出居民台账…"), lambda: self.export_ledger("residents"))
         ledger.addAction(self.tr("导出住户台账…"), lambda: self.export_ledger("households"))
+        ledger.addAction(self.tr("导出居家隔离人员台账…"), lambda: self.export_ledger("cases"))
         ledger.addAction(self.tr("导出当前列表…"), lambda: self.export_current_list())
 
     # --- ledgers ---------------------------------------------------------------------------

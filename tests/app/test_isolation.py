@@ -273,3 +273,31 @@ def test_demo_has_cases_at_every_stage(tmp_path):
     assert c["release_due"] >= 1 and c["due"] >= 1 and c["flagged"] == 1
     assert any(case.am == "done" for case in board.cases)
     db.conn.close()
+
+
+def test_case_ledger_lists_open_cases_first_with_tests(office, tmp_path):
+    import openpyxl
+
+    from app.ledger_export import export_ledger
+
+    done = register(office, "张三", start=DAY - timedelta(days=10))
+    for day in (0, 3, 6):
+        isolation.record_test(office, done, test_on=DAY - timedelta(days=10 - day),
+                              result="negative")
+    isolation.release_case(office, done, released_on=DAY - timedelta(days=3),
+                           now=at(DAY - timedelta(days=3), 10))
+    open_case = register(office, "李四", origin="上海市")
+    isolation.record_check(office, open_case, slot="am", temperature=36.8, now=at(DAY, 9))
+    out = tmp_path / "隔离台账.xlsx"
+    assert export_ledger(office, "cases", out, today=DAY) == 2
+    ws = openpyxl.load_workbook(out).active
+    assert ws["A1"].value == "长江路社区居家隔离人员台账"
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=4, values_only=True)]
+    assert [r["姓名"] for r in rows] == ["李四", "张三"]
+    li, zhang = rows
+    assert (li["状态"], li["已管控天数"], li["最近体温"], li["来源地"]) == ("管控中", 1, "36.8",
+                                                                       "上海市")
+    assert zhang["状态"] == "已解除" and zhang["已管控天数"] == 7
+    assert zhang["核酸检测"] == "11月10日阴性；11月13日阴性；11月16日阴性"
+    assert zhang["证件号码"] == registry.get(office, "residents", office.ids["张三"])["id_number"]

@@ -3,12 +3,14 @@ check, import the good rows or nothing; exports run in the background."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
+from app import isolation, registry
 from app import ledger_import as li
-from app import registry
 from db import changelog
 from tests.app.test_ledger_import import messy_ledger
 from tests.conftest import make_id
@@ -143,7 +145,8 @@ def test_ledger_menu_and_background_exports(qtbot, window, tmp_path):
     menu = window.menuBar().actions()[0]
     assert menu.text() == "台账(&L)"
     assert [a.text() for a in menu.menu().actions() if a.text()] == [
-        "导入居民台账（Excel、CSV）…", "导出居民台账…", "导出住户台账…", "导出当前列表…"]
+        "导入居民台账（Excel、CSV）…", "导出居民台账…", "导出住户台账…",
+        "导出居家隔离人员台账…", "导出当前列表…"]
     out = tmp_path / "居民.xlsx"
     runner = window.export_ledger("residents", out)
     with qtbot.waitSignal(runner.finished, timeout=WAIT) as blocker:
@@ -173,6 +176,25 @@ def test_ledger_menu_and_background_exports(qtbot, window, tmp_path):
         pass
     ws = openpyxl.load_workbook(party).active
     assert [ws["A4"].value, ws["B4"].value, ws["D4"].value] == ["张三", "自管党员", "13912345678"]
+
+    # the 居家隔离 board as shown, and the whole isolation ledger from the menu
+    isolation.register_case(window.db, resident_id=window.db.ids["李四"], kind="home_isolation",
+                            reason="密切接触者", started_on=date.today())
+    window.isolation_page.reload()
+    window.go_to("居家隔离")
+    board = tmp_path / "看板.xlsx"
+    runner = window.export_current_list(board)
+    with qtbot.waitSignal(runner.finished, timeout=WAIT):
+        pass
+    ws = openpyxl.load_workbook(board).active
+    assert "居家隔离今日看板：全部在管" in ws["A1"].value
+    assert [ws["A3"].value, ws["A4"].value, ws["C4"].value] == ["姓名", "李四", "居家隔离"]
+    cases = tmp_path / "隔离台账.xlsx"
+    runner = window.export_ledger("cases", cases)
+    with qtbot.waitSignal(runner.finished, timeout=WAIT):
+        pass
+    ws = openpyxl.load_workbook(cases).active
+    assert ws["A1"].value == "长江路社区居家隔离人员台账" and ws["B4"].value == "李四"
 
 
 def test_import_from_the_menu_refreshes_the_pages(qtbot, window, ledger_file):
