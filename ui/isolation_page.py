@@ -58,7 +58,7 @@ SLOT_TONE = {"done": GREEN, "due": AMBER, "overdue": RED, "later": None, "none":
 
 def _slot(name: str) -> Column:
     return Column("上午" if name == "am" else "下午", lambda c: SLOT_TEXT[getattr(c, name)],
-                  width=84, tone=lambda c: SLOT_TONE[getattr(c, name)])
+                  width=72, tone=lambda c: SLOT_TONE[getattr(c, name)])
 
 
 def hints(case: isolation.BoardCase) -> str:
@@ -68,14 +68,15 @@ def hints(case: isolation.BoardCase) -> str:
         out.append("体温/症状异常，待片医处理")
     if case.status == "planned":
         out.append(f"{isolation.short_date(case.started_on)}开始")
+    pending = [t for t in case.tests if t["result"] == "pending"]
     if case.release_due:
-        out.append("今日期满，可解除" if case.planned_end == datetime.now().date()
-                   else "已期满，待解除")
+        ended = "今日期满" if case.day_no == case.days else "已期满"
+        ready = not (case.flags_open or case.missing_tests or case.test_today or pending)
+        out.append(f"{ended}，可解除" if ready else ended)
     if case.missing_tests:
         out.append("缺核酸：" + "、".join(isolation.short_date(d) for d in case.missing_tests))
     if case.test_today:
         out.append("今日应做核酸")
-    pending = [t for t in case.tests if t["result"] == "pending"]
     if pending:
         out.append("核酸待出结果")
     if case.missed:
@@ -102,19 +103,18 @@ def _tests_tone(case: isolation.BoardCase) -> tuple[str, str] | None:
 
 
 BOARD_COLUMNS = [
-    Column("姓名", lambda c: c.name, width=80),
-    Column("住址", lambda c: c.address or "（无住址）", width=180),
-    Column("类型", lambda c: c.kind_label, width=96),
+    Column("姓名", lambda c: c.name, width=70),
+    Column("住址", lambda c: c.address or "（无住址）", width=200),
+    Column("类型", lambda c: c.kind_label, width=92),
     Column("进度", lambda c: f"第{c.day_no}天/共{c.days}天" if c.day_no else "未开始",
-           width=100),
+           width=92),
     _slot("am"),
     _slot("pm"),
     Column("最近体温", lambda c: "" if c.last_temperature is None
-           else f"{c.last_temperature:.1f}℃", align_right=True, width=72,
+           else f"{c.last_temperature:.1f}℃", align_right=True, width=70,
            tone=lambda c: RED if c.flags_open else None),
-    Column("核酸", _tests, width=90, tone=_tests_tone),
-    Column("提示", hints, width=260, tone=_hint_tone),
-    Column("网格员", lambda c: c.grid_worker, width=70),
+    Column("核酸", _tests, width=100, tone=_tests_tone),
+    Column("提示", hints, width=240, tone=_hint_tone),
 ]
 
 CASE_COLUMNS = [
@@ -254,7 +254,7 @@ class IsolationPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([900, 330])
+        splitter.setSizes([960, 300])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -532,7 +532,7 @@ def case_html(detail: isolation.CaseDetail) -> str:
         + (f"<br>解除：{isolation.cn_date(c['released_on'])}" if c["released_on"] else "")
         + (f"<br>转往：{e(c['transfer_to'])}" if c["transfer_to"] else "")
         + f"<br>门禁：{isolation.DOOR_LABELS[c['door_measure']]}"
-        + f"<br>联系电话：{e(c['phone'] or c['resident_phone'] or '')}</p>",
+        + f"<br>联系电话：{e(c['phone'] or c['resident_phone'] or '（未登记）')}</p>",
         f"<p>网格员：{staff(c['grid_worker'], c['grid_worker_phone'])}<br>"
         f"片警：{staff(c['police'], c['police_phone'])}<br>"
         f"片医：{staff(c['doctor'], c['doctor_phone'])}</p>",

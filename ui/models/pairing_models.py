@@ -54,9 +54,9 @@ class RowsTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             value = column.value(self.rows[index.row()])
-            return "" if value is None else str(value)
+            return "" if value is None else str(value)     # the tip: a cut-off text in full
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ROW_ROLE:
