@@ -211,7 +211,7 @@ class CaseDialog(FormDialog):
         trio = isolation.default_trio(self.db, household)
         for box, key in ((self.worker, "grid_worker_id"), (self.police, "police_id"),
                          (self.doctor, "doctor_id")):
-            if trio[key] and box.currentData() is None:
+            if trio[key]:           # the person is picked first, the trio follows
                 box.setCurrentIndex(max(0, box.findData(trio[key])))
 
     def _newcomer(self) -> dict[str, Any]:
