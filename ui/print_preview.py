@@ -4,11 +4,12 @@ of record, laid out once by ReportLab. Any form (pairing notices, isolation noti
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 from app.documents.page import DocumentSaveError, save_pdf
 
 PREVIEW_DPI = 96
+PAGE_GAP = 16            # pixels between previewed pages
+PIXMAPS_KEPT = 40        # rendered preview pages kept in memory (~1 MB each)
 PRINT_DPI_MAX = 300      # a raster of A4 at 300 dpi is ~25 MB; finer gains nothing on paper
 NO_PRINTER = ("这台电脑还没有安装打印机，无法直接打印。\n"
               "请在系统的“设置 → 打印机和扫描仪”中添加打印机后重试；"
@@ -93,14 +96,94 @@ def print_pdf(pdf: bytes | str | Path, printer: QPrinter) -> int:
                     painter.drawImage(target, render_page(document, i, dpi))
                     printed += 1
         finally:
-            painter.end()
+            ended = painter.end()
+        if not ended or printer.printerState() == QPrinter.PrinterState.Error:
+            raise PrintError("打印机报告了错误，打印没有完成。请检查打印机（缺纸、卡纸、"
+                             "墨粉、脱机）后重试；也可以先另存为PDF。")
         return printed
     finally:
         document.close()
 
 
+class PageSlot:
+    """Where one page sits in the preview (and its picture once rendered)."""
+
+    def __init__(self, dialog: PrintPreviewDialog, index: int, width: int, height: int) -> None:
+        self.dialog, self.index = dialog, index
+        self._x = self._y = 0
+        self._w, self._h = width, height
+
+    def objectName(self) -> str:
+        return f"page_{self.index + 1}"
+
+    def x(self) -> int:
+        return self._x
+
+    def y(self) -> int:
+        return self._y
+
+    def width(self) -> int:
+        return self._w
+
+    def height(self) -> int:
+        return self._h
+
+    def pixmap(self) -> QPixmap:
+        self.dialog.render_pages([self.index])
+        return self.dialog.pixmaps[self.index]
+
+
+class PageStrip(QWidget):
+    """The pages one under another on grey; only those in view are rendered and painted."""
+
+    def __init__(self, dialog: PrintPreviewDialog) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor("#8a8f96"))
+        self.setPalette(palette)
+
+    def lay_out(self) -> None:
+        slots = self.dialog.page_labels
+        width = max((s.width() for s in slots), default=600) + 2 * PAGE_GAP
+        y = PAGE_GAP
+        for slot in slots:
+            slot._x, slot._y = (width - slot.width()) // 2, y
+            y += slot.height() + PAGE_GAP
+        self.setFixedSize(width, y)
+
+    def visible(self, top: int, bottom: int) -> list[int]:
+        slots = self.dialog.page_labels
+        ys = [s.y() for s in slots]
+        first = max(0, bisect.bisect_right(ys, top) - 1)
+        out = []
+        for i in range(first, len(slots)):
+            if slots[i].y() > bottom:
+                break
+            if slots[i].y() + slots[i].height() >= top:
+                out.append(i)
+        return out
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        area = event.rect()
+        for i in self.visible(area.top(), area.bottom()):
+            slot = self.dialog.page_labels[i]
+            painter.fillRect(slot.x(), slot.y(), slot.width(), slot.height(), Qt.GlobalColor.white)
+            pixmap = self.dialog.pixmaps.get(i)
+            if pixmap is not None:
+                painter.drawPixmap(slot.x(), slot.y(), pixmap)
+        painter.end()
+
+
 class PrintPreviewDialog(QDialog):
-    """The pages of a PDF, with 打印… (printer, copies, duplex) and 另存为PDF…."""
+    """The pages of a PDF, with 打印… (printer, copies, duplex) and 另存为PDF….
+
+    `delivered(target, copies)` fires once a print or a save has succeeded (the printer's
+    name or the file written): the moment to log it, and never before."""
+
+    delivered = Signal(str, int)
 
     def __init__(self, pdf: bytes | str | Path, title: str, file_name: str = "表单.pdf",
                  parent: QWidget | None = None) -> None:
@@ -110,8 +193,9 @@ class PrintPreviewDialog(QDialog):
         self.pdf = pdf_bytes(pdf)
         self.title, self.file_name = title, file_name
         self.document: pdfium.PdfDocument | None = pdfium.PdfDocument(self.pdf)
-        self.page_labels: list[QLabel] = []
+        self.page_labels: list[PageSlot] = []
         self.rendered: set[int] = set()
+        self.pixmaps: dict[int, QPixmap] = {}
 
         self.pages = len(self.document)
         self.info = QLabel(self.tr("共 {0} 页，A4").format(self.pages))
@@ -128,23 +212,17 @@ class PrintPreviewDialog(QDialog):
         for w in (self.duplex, self.b_print, self.b_save, close):
             top.addWidget(w)
 
-        pages = QWidget()
-        pages.setStyleSheet("background: #8a8f96;")
-        column = QVBoxLayout(pages)
-        column.setSpacing(16)
-        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # One widget paints the pages in view (a 2,500-page batch opens as fast as one
+        # page: no widget per page, page sizes read without loading the pages).
+        self.strip = PageStrip(self)
         for i in range(self.pages):
-            width_pt, height_pt = self.document[i].get_size()
-            label = QLabel()
-            label.setObjectName(f"page_{i + 1}")
-            label.setFixedSize(QSize(round(width_pt * PREVIEW_DPI / 72),
-                                     round(height_pt * PREVIEW_DPI / 72)))
-            label.setStyleSheet("background: white;")
-            column.addWidget(label)
-            self.page_labels.append(label)
+            width_pt, height_pt = self.document.get_page_size(i)
+            self.page_labels.append(PageSlot(self, i, round(width_pt * PREVIEW_DPI / 72),
+                                             round(height_pt * PREVIEW_DPI / 72)))
+        self.strip.lay_out()
         self.scroll = QScrollArea()
-        self.scroll.setWidget(pages)
-        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.strip)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._render_visible())
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -159,16 +237,23 @@ class PrintPreviewDialog(QDialog):
             if i in self.rendered:
                 continue
             image = render_page(self.document, i, PREVIEW_DPI)
-            self.page_labels[i].setPixmap(QPixmap.fromImage(image))
+            self.pixmaps[i] = QPixmap.fromImage(image)
             self.rendered.add(i)
+        if len(self.pixmaps) > PIXMAPS_KEPT:      # forget pages far out of view
+            keep = set(indexes)
+            for i in sorted(self.pixmaps, key=lambda k: -abs(k - min(keep, default=0))):
+                if len(self.pixmaps) <= PIXMAPS_KEPT:
+                    break
+                if i not in keep:
+                    del self.pixmaps[i]
+                    self.rendered.discard(i)
+        self.strip.update()
 
     def _render_visible(self) -> None:
         """Only pages in (or near) view are rendered: a 400-page batch opens at once."""
         viewport = self.scroll.viewport().rect()
         top = self.scroll.verticalScrollBar().value()
-        visible = [i for i, label in enumerate(self.page_labels)
-                   if label.y() + label.height() >= top - 200
-                   and label.y() <= top + viewport.height() + 200]
+        visible = self.strip.visible(top - 200, top + viewport.height() + 200)
         self.render_pages(visible or [0])
 
     # --- output ----------------------------------------------------------------------
@@ -198,6 +283,8 @@ class PrintPreviewDialog(QDialog):
             return
         self.info.setText(self.tr("已发送到打印机“{0}”：{1} 页").format(
             printer.printerName(), pages))
+        self.delivered.emit(printer.outputFileName() or printer.printerName(),
+                            max(1, printer.copyCount()))
 
     def save_as(self) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(
@@ -215,6 +302,7 @@ class PrintPreviewDialog(QDialog):
             QMessageBox.warning(self, self.tr("无法保存"), exc.message)
             return None
         self.info.setText(self.tr("已保存：{0}").format(path))
+        self.delivered.emit(str(path), 1)
         return path
 
     def done(self, result: int) -> None:

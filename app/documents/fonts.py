@@ -130,19 +130,32 @@ class FontSet:
         """No separate title font: titles are emboldened by stroking the body font."""
         return self.title.name == self.body.name
 
+    # role → character → (font name, advance at 1 pt): looked up once per character, so a
+    # batch of hundreds of forms measures and splits text by dictionary lookups.
+    _glyphs: dict[str, dict[str, tuple[str, float]]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def _glyph(self, ch: str, role: str) -> tuple[str, float]:
+        primary = self.title if role == "title" else self.body
+        font = primary
+        if not primary.covers(ch) and not ch.isspace():
+            chain = (primary, *(f for f in (self.body, *self.fallbacks) if f is not primary))
+            font = next((f for f in chain if f.covers(ch)), primary)
+        glyph = (font.name, pdfmetrics.stringWidth(ch, font.name, 1))
+        self._glyphs.setdefault(role, {})[ch] = glyph
+        return glyph
+
     def runs(self, text: str, role: str = "body") -> Iterator[tuple[str, str]]:
         """(font name, text) runs: each character in the first font that has it."""
-        primary = self.title if role == "title" else self.body
-        chain = (primary, *(f for f in (self.body, *self.fallbacks) if f is not primary))
+        table = self._glyphs.get(role) or {}
         current, start = None, 0
         for i, ch in enumerate(text):
-            font = primary
-            if not primary.covers(ch) and not ch.isspace():
-                font = next((f for f in chain if f.covers(ch)), primary)
-            if font.name != current:
+            glyph = table.get(ch) or self._glyph(ch, role)
+            if glyph[0] != current:
                 if current is not None and i > start:
                     yield current, text[start:i]
-                current, start = font.name, i
+                current, start = glyph[0], i
+                table = self._glyphs[role]
         if current is not None and start < len(text):
             yield current, text[start:]
 
@@ -152,7 +165,21 @@ class FontSet:
         return {ch for ch in text if not ch.isspace() and not any(f.covers(ch) for f in fonts)}
 
     def width(self, text: str, size: float, role: str = "body") -> float:
-        return sum(pdfmetrics.stringWidth(run, name, size) for name, run in self.runs(text, role))
+        """The advance of the text (TrueType text in ReportLab has no kerning: the sum of its
+        characters' advances, each in the font that draws it)."""
+        table = self._glyphs.get(role) or {}
+        try:     # every character seen before: one pass in C
+            return sum(table[ch][1] for ch in text) * size
+        except KeyError:
+            pass
+        total = 0.0
+        for ch in text:
+            glyph = table.get(ch)
+            if glyph is None:
+                glyph = self._glyph(ch, role)
+                table = self._glyphs[role]
+            total += glyph[1]
+        return total * size
 
 
 @lru_cache(maxsize=8)
