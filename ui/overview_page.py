@@ -118,7 +118,7 @@ class OverviewPage(QWidget):
                        "另有 {3} 人待开始。").format(n["active"], n["home_isolation"],
                                                    n["home_monitoring"], n["planned"])
         text += self.tr("现在待检测 {0} 人，逾期未查 {1} 人；体温或症状异常待片医处理 {2} 人；"
-                        "今日可解除 {3} 人。").format(n["due"], n["overdue"], n["flagged"],
+                        "期满待解除 {3} 人。").format(n["due"], n["overdue"], n["flagged"],
                                                    n["release_due"])
         self.isolation.setText(text)
         self.isolation.setStyleSheet("color: #b71c1c;" if n["overdue"] or n["flagged"] else "")
