@@ -11,6 +11,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="griddesk", description="社区网格通 GridDesk：社区网格化管理桌面程序")
     parser.add_argument("--db", type=Path, help="打开指定的数据库文件（默认：本机数据文件夹）")
+    parser.add_argument("--user", help="以此账户登录（密码在提示时输入，或取自环境变量 "
+                        "GRIDDESK_PASSWORD）")
     parser.add_argument("--smoke", action="store_true",
                         help="打开主窗口，显示后立即以 0 退出（用于检查安装包）")
     sub = parser.add_subparsers(dest="command")
@@ -33,11 +35,34 @@ def build_parser() -> argparse.ArgumentParser:
     from app import backup_cli
 
     backup_cli.add_commands(sub)
+    from app import audit_cli
+
+    audit_cli.add_commands(sub)
     return parser
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run a non-window command; returns the exit status."""
+    from app import accounts
+
+    if args.user:
+        accounts.use_credentials(args.user, password_for(args.user))
+    try:
+        return _run_command(args)
+    except accounts.PermissionDenied as exc:
+        print(exc.message, file=sys.stderr)
+        return 3
+
+
+def password_for(user: str) -> str:
+    """GRIDDESK_PASSWORD for scripts, else asked without echo."""
+    import getpass
+    import os
+
+    return os.environ.get("GRIDDESK_PASSWORD") or getpass.getpass(f"{user} 的密码：")
+
+
+def _run_command(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from app.demo import build_demo
 
@@ -51,6 +76,15 @@ def run_command(args: argparse.Namespace) -> int:
                              name=args.name, code=args.code)
         print(f"已生成演示社区“{summary['community']}”：{summary['residents']} 名居民，"
               f"{summary['households']} 户，{summary['buildings']} 栋楼 → {args.file}")
+        from app.accounts import DEMO_PASSWORD, create_demo_accounts
+        from app.database import open_community_db
+
+        db = open_community_db(args.file)
+        made = create_demo_accounts(db)
+        db.conn.close()
+        print("演示账户（密码都是 " + DEMO_PASSWORD + "）：" +
+              "，".join(f"{user}（{role}）" for user, role in made) +
+              "。打开演示库时自动以 admin 登录。")
         return 0
     from app.sync import cli as sync_cli
 
@@ -64,6 +98,10 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.command in print_cli.COMMANDS:
         return print_cli.run(args)
+    from app import audit_cli
+
+    if args.command in audit_cli.COMMANDS:
+        return audit_cli.run(args)
     from app import backup_cli
 
     if args.command in backup_cli.COMMANDS:

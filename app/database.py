@@ -58,10 +58,18 @@ def open_community_db(path: str | os.PathLike[str], *, create: bool = False
                       ) -> sqlite_utils.Database:
     """Open a GridDesk database, translating refusals into Chinese messages."""
     try:
-        return open_database(path, create=create, search_key=resident_search_key,
-                             reading=name_primary_key)
+        db = open_database(path, create=create, search_key=resident_search_key,
+                           reading=name_primary_key)
     except DatabaseOpenError as exc:
         raise OpenError(_MESSAGES[exc.reason].format(path=exc.path), exc.reason) from exc
+    from app import accounts  # the command line's --user, a worker thread's session
+
+    try:
+        accounts.on_open(db, path)
+    except accounts.SignInError as exc:
+        db.conn.close()
+        raise OpenError(exc.message, "sign_in") from exc
+    return db
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 import xlsxwriter
 
+from app.accounts import audited, require
 from app.database import community_info
 from app.registry import DWELLING_LABELS, RESIDENCY_LABELS, SEX_LABELS
 from app.validation import ID_KIND_LABELS
@@ -283,11 +284,13 @@ def _subtitle(db: sqlite_utils.Database, count: str, today: date) -> tuple[str, 
     return name, f"{where}　导出日期：{today:%Y年%m月%d日}　{count}"
 
 
+@audited("export")
 def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[str], *,
                   progress: Progress | None = None, cancelled: Cancelled | None = None,
                   today: date | None = None) -> int:
     """Write the residents ledger (`what="residents"`) or the households ledger
     (`what="households"`) of the whole community; returns the number of rows."""
+    require(db, "ledger.export")
     today = today or date.today()
     if what == "residents":
         total = db.conn.execute(
@@ -303,9 +306,6 @@ def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[
         return write_ledger(path, f"{name}住户信息台账", subtitle, HOUSEHOLD_COLUMNS,
                             _numbered(q.household_ledger(db)), total=total,
                             sheet_name="住户台账", progress=progress, cancelled=cancelled)
-    raise ValueError(f"unknown ledger {what!r}")
-
-
     if what == "cases":
         from app import isolation_ledger
 
@@ -315,12 +315,17 @@ def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[
         return write_ledger(path, f"{name}居家隔离人员台账", subtitle, isolation_ledger.columns(),
                             isolation_ledger.case_rows(db, today), total=total,
                             sheet_name="居家隔离台账", progress=progress, cancelled=cancelled)
+    raise ValueError(f"unknown ledger {what!r}")
+
+
+@audited("export")
 def export_list(db: sqlite_utils.Database, path: str | os.PathLike[str], title: str,
                 columns: list[ExportColumn], rows: Iterable[Row], *, total: int = 0,
                 progress: Progress | None = None, cancelled: Cancelled | None = None,
                 today: date | None = None) -> int:
     """Write a list as the window shows it (its columns, its order) under the community's
     title; `rows` may be a generator that reads the database as it goes."""
+    require(db, "ledger.export")
     today = today or date.today()
     name, subtitle = _subtitle(db, f"共 {total} 条" if total else "", today)
     return write_ledger(path, f"{name} {title}".strip(), subtitle.rstrip("　"), columns, rows,

@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from app import registry
+from app.accounts import audited, require
 from app.errors import FormError
 from app.ledger_read import (  # the reading API, also offered from here
     FIELD_BY_CODE,
@@ -779,12 +780,14 @@ def _current(places: _Places, g: _Good) -> dict[str, Any]:
 
 # --- applying -----------------------------------------------------------------------------------
 
+@audited("import")
 def import_ledger(db: sqlite_utils.Database, ledger: Ledger, mapping: Mapping,
                   options: ImportOptions | None = None, *, progress: Progress | None = None,
                   cancelled: Cancelled | None = None, today: date | None = None) -> ImportPlan:
     """Import the good rows: the plan is worked out again and written inside one transaction,
     so what is written is exactly what was checked, and a failure or cancel leaves nothing.
     The mapping is remembered for the office's next ledger in the same transaction."""
+    require(db, "ledger.import")
     owner = q.community_id(db)
     with transaction(db):
         rows = max(1, ledger.data_row_count)

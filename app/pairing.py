@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from app.accounts import require
 from app.errors import FormError
 from db import pairing as q
 from db import registry as rq
@@ -125,6 +126,7 @@ def get_limit(db: sqlite_utils.Database) -> int:
 
 
 def set_limit(db: sqlite_utils.Database, limit: Any) -> int:
+    require(db, "pairing.edit")
     try:
         value = int(limit)
         if not 1 <= value <= MAX_LIMIT:
@@ -184,6 +186,7 @@ def pair_household(db: sqlite_utils.Database, household_id: str, member_id: str,
     then the old pairing ends today (reason 'replaced') and the new one begins, in one
     transaction. A member at the limit, a deleted household or member: FormError.
     """
+    require(db, "pairing.edit")
     day = _day(today)
     with transaction(db):
         household = _live_household(db, household_id)
@@ -210,6 +213,7 @@ def pair_household(db: sqlite_utils.Database, household_id: str, member_id: str,
 def end_pairing(db: sqlite_utils.Database, pairing_id: str, *, note: str | None = None,
                 today: date | None = None) -> None:
     """End a current pairing by hand (the household becomes unpaired; history stays)."""
+    require(db, "pairing.edit")
     row = rq.get(db, "pairings", pairing_id)
     if row is None or row["deleted"] or row["ended_on"]:
         raise FormError({"id": "这条联户关系已经结束或不存在，请刷新后重试。"})
@@ -467,6 +471,7 @@ def accept_suggestions(db: sqlite_utils.Database, lines: Iterable[tuple[str, str
     Everything is checked first — households still live and unpaired, members live and
     within the limit — and one bad line refuses the whole step with a message listing
     what to change."""
+    require(db, "pairing.edit")
     lines = list(lines)
     if not lines:
         raise FormError({"lines": "没有选中任何推荐。请勾选要采纳的行后再确认。"})
@@ -693,6 +698,7 @@ def _spot_check(row: dict[str, Any]) -> SpotCheck:
 def draw_spot_check(db: sqlite_utils.Database, per_grid: Any, *, seed: int | None = None,
                     today: date | None = None, note: str | None = None) -> SpotCheck:
     """Draw and record `per_grid` paired households per grid for visits or calls."""
+    require(db, "pairing.edit")
     try:
         n = int(per_grid)
         if not 1 <= n <= MAX_PER_GRID:
@@ -754,6 +760,7 @@ def record_check_result(db: sqlite_utils.Database, item_id: str, *, method: str,
                         member_did: Iterable[str] = (), checked_on: date | None = None,
                         note: str | None = None, today: date | None = None) -> None:
     """What a visit or call to a drawn household found."""
+    require(db, "pairing.edit")
     item = rq.get(db, "spot_check_items", item_id)
     if item is None or item["deleted"]:
         raise FormError({"id": "这条抽查记录不存在或已被删除，请刷新后重试。"})
@@ -842,6 +849,7 @@ def log_contact(db: sqlite_utils.Database, household_id: str, kind: str, *,
                 note: str | None = None, today: date | None = None) -> str:
     """Record a visit, call, WeChat message or service; the member defaults to the
     household's current one."""
+    require(db, "pairing.edit")
     errors: dict[str, str] = {}
     if kind not in CONTACT_KIND_LABELS:
         errors["kind"] = "请选择联系方式或服务类型。"

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from app import pairing
+from app.accounts import audited, require
 from app.database import community_info
 from app.documents.page import cn_date
 
@@ -52,11 +53,13 @@ class LedgerSaveError(Exception):
         self.message = message
 
 
+@audited("export")
 def export_pairing_ledger(db: sqlite_utils.Database, path: str | os.PathLike[str], *,
                           today: date | None = None, progress: Progress | None = None,
                           cancelled: Callable[[], bool] | None = None) -> int:
     """Write the ledger of every live household; returns the number of household rows.
     Written to a temporary file and renamed, so a failure leaves the old file alone."""
+    require(db, "ledger.export")
     path = Path(path)
     info = community_info(db)
     rows = pairing.households_with_members(db)

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from app.accounts import require, require_household, require_resident, require_unit
 from app.errors import FormError
 from app.search_keys import normalize_query
 from app.validation import (
@@ -76,6 +77,7 @@ def _live(db: sqlite_utils.Database, table: str, row_id: str | None, what: str) 
 # --- grids and compounds ------------------------------------------------------------------------
 
 def add_grid(db: sqlite_utils.Database, name: str, code: str | None = None) -> str:
+    require(db, "registry.structure")
     errors: dict[str, str] = {}
     name = _collect(errors, "name", lambda: require_text(name, "name", "网格名称"))
     if errors:
@@ -90,6 +92,7 @@ def add_grid(db: sqlite_utils.Database, name: str, code: str | None = None) -> s
 
 
 def rename_grid(db: sqlite_utils.Database, grid_id: str, name: str) -> None:
+    require(db, "registry.structure")
     errors: dict[str, str] = {}
     name = _collect(errors, "name", lambda: require_text(name, "name", "网格名称"))
     if errors:
@@ -113,6 +116,7 @@ def _compound_name(name: str, management_kind: str) -> str:
 def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
                   management_kind: str, address: str | None = None,
                   grid_id: str | None = None) -> None:
+    require(db, "registry.structure")
     current = _live(db, "compounds", compound_id, "楼院")
     name = _compound_name(name, management_kind)
     grid_id = grid_id or current["grid_id"]
@@ -124,6 +128,7 @@ def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
 
 def add_compound(db: sqlite_utils.Database, grid_id: str, name: str,
                  management_kind: str = "property", address: str | None = None) -> str:
+    require(db, "registry.structure")
     name = _compound_name(name, management_kind)
     _live(db, "org_units", grid_id, "网格")
     with transaction(db):
@@ -153,6 +158,7 @@ def _building_fields(name: str, floors: Any) -> tuple[dict[str, Any], dict[str, 
 def add_building(db: sqlite_utils.Database, compound_id: str, name: str,
                  floors: int | None = None, units: int = 1) -> str:
     """A building with its units 1单元…N单元."""
+    require(db, "registry.structure")
     values, errors = _building_fields(name, floors)
     if not isinstance(units, int) or not 1 <= units <= 30:
         errors["units"] = "单元数应为1到30之间的整数。"
@@ -179,6 +185,7 @@ def _building_named(db: sqlite_utils.Database, compound_id: str, name: str,
 
 def edit_building(db: sqlite_utils.Database, building_id: str, name: str,
                   floors: int | None = None) -> None:
+    require(db, "registry.structure")
     building = _live(db, "buildings", building_id, "楼栋")
     values, errors = _building_fields(name, floors)
     if not errors and _building_named(db, building["compound_id"], values["name"], building_id):
@@ -190,6 +197,7 @@ def edit_building(db: sqlite_utils.Database, building_id: str, name: str,
 
 
 def add_unit(db: sqlite_utils.Database, building_id: str) -> str:
+    require(db, "registry.structure")
     _live(db, "buildings", building_id, "楼栋")
     existing = [u for u in q.tree_nodes(db)["units"] if u["building_id"] == building_id]
     n = len(existing) + 1
@@ -200,6 +208,7 @@ def add_unit(db: sqlite_utils.Database, building_id: str) -> str:
 
 def delete_building(db: sqlite_utils.Database, building_id: str) -> None:
     """Delete an empty building; one with households must be emptied first."""
+    require(db, "registry.structure")
     _live(db, "buildings", building_id, "楼栋")
     count = len(q.household_ids(db, "building", building_id))
     if count:
@@ -250,12 +259,14 @@ def _household_fields(db: sqlite_utils.Database, data: dict[str, Any],
 
 
 def add_household(db: sqlite_utils.Database, data: dict[str, Any]) -> str:
+    require_unit(db, "registry.edit", data.get("unit_id"))
     values = _household_fields(db, data, None)
     with transaction(db):
         return q.insert(db, "households", values)
 
 
 def edit_household(db: sqlite_utils.Database, household_id: str, data: dict[str, Any]) -> None:
+    require_household(db, "registry.edit", household_id)
     current = _live(db, "households", household_id, "住户")
     values = _household_fields(db, {**current, **data}, household_id)
     changed = {k: v for k, v in values.items() if current.get(k) != v}
@@ -266,6 +277,7 @@ def edit_household(db: sqlite_utils.Database, household_id: str, data: dict[str,
 def move_household(db: sqlite_utils.Database, household_id: str, unit_id: str,
                    door_number: str | None = None) -> None:
     """Move a household (with its residents) to another unit and door."""
+    require_unit(db, "registry.edit", unit_id)
     current = _live(db, "households", household_id, "住户")
     data = {"unit_id": unit_id, "door_number": door_number or current["door_number"]}
     if door_number:
@@ -275,6 +287,7 @@ def move_household(db: sqlite_utils.Database, household_id: str, unit_id: str,
 
 def delete_household(db: sqlite_utils.Database, household_id: str) -> int:
     """Delete a household and its residents; returns how many residents went with it."""
+    require_household(db, "registry.edit", household_id)
     _live(db, "households", household_id, "住户")
     members = q.residents_of_household(db, household_id)
     with transaction(db):
@@ -353,6 +366,7 @@ def _resident_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: s
 
 def add_resident(db: sqlite_utils.Database, data: dict[str, Any], *,
                  today: date | None = None) -> str:
+    require_household(db, "registry.edit", data.get("household_id"))
     values = _resident_fields(db, data, None, today)
     with transaction(db):
         return q.insert(db, "residents", values)
@@ -360,6 +374,7 @@ def add_resident(db: sqlite_utils.Database, data: dict[str, Any], *,
 
 def edit_resident(db: sqlite_utils.Database, resident_id: str, data: dict[str, Any], *,
                   today: date | None = None) -> None:
+    require_resident(db, "registry.edit", resident_id)
     current = _live(db, "residents", resident_id, "居民")
     merged = {**current, **data}
     values = _resident_fields(db, merged, resident_id, today)
@@ -372,10 +387,12 @@ def edit_resident(db: sqlite_utils.Database, resident_id: str, data: dict[str, A
 
 
 def move_resident(db: sqlite_utils.Database, resident_id: str, household_id: str) -> None:
+    require_household(db, "registry.edit", household_id)
     edit_resident(db, resident_id, {"household_id": household_id})
 
 
 def delete_resident(db: sqlite_utils.Database, resident_id: str) -> None:
+    require_resident(db, "registry.edit", resident_id)
     _live(db, "residents", resident_id, "居民")
     with transaction(db):
         q.soft_delete(db, "residents", resident_id)
@@ -415,12 +432,14 @@ def _party_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: str 
 
 
 def add_party_member(db: sqlite_utils.Database, data: dict[str, Any]) -> str:
+    require(db, "pairing.edit")
     values = _party_fields(db, data, None)
     with transaction(db):
         return q.insert(db, "party_members", values)
 
 
 def edit_party_member(db: sqlite_utils.Database, member_id: str, data: dict[str, Any]) -> None:
+    require(db, "pairing.edit")
     current = _live(db, "party_members", member_id, "党员")
     values = _party_fields(db, {**current, **data}, member_id)
     with transaction(db):
@@ -429,6 +448,7 @@ def edit_party_member(db: sqlite_utils.Database, member_id: str, data: dict[str,
 
 
 def delete_party_member(db: sqlite_utils.Database, member_id: str) -> None:
+    require(db, "pairing.edit")
     _live(db, "party_members", member_id, "党员")
     with transaction(db):
         q.soft_delete(db, "party_members", member_id)

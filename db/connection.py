@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db import changelog, migrate
+from db import audit, changelog, migrate
 from db.clock import HybridClock
 
 SearchKeyFn = Callable[[str | None, str | None, str | None], str]
@@ -36,6 +36,8 @@ class NodeState:
     node_id: str
     clock: HybridClock
     logging: bool = True
+    user: str = ""                  # the signed-in account: gd_user() stamps audit entries
+    session: object = field(default=None, repr=False)  # app.accounts.Session
     search_key: SearchKeyFn | None = field(default=None, repr=False)
     reading: ReadingFn | None = field(default=None, repr=False)
 
@@ -90,6 +92,7 @@ def open_database(path: str | os.PathLike[str], *, create: bool = False,
         _register_functions(conn, state)
         if migrate.migrate(db, path):
             changelog.install_triggers(db)
+            audit.install_triggers(db)
         _load_identity(db, state)
     except DatabaseOpenError:
         conn.close()
@@ -108,6 +111,8 @@ def _register_functions(conn: sqlite3.Connection, state: NodeState) -> None:
     conn.create_function("gd_hlc", 0, lambda: state.clock.now())
     conn.create_function("gd_node", 0, lambda: state.node_id)
     conn.create_function("gd_logging", 0, lambda: 1 if state.logging else 0)
+    conn.create_function("gd_user", 0, lambda: state.user)
+    audit.register(conn)
     conn.create_function(
         "gd_search_key", 3, lambda n, i, p: state.search_key(n, i, p), deterministic=True
     )

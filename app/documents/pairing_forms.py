@@ -12,6 +12,7 @@ import sqlite_utils
 from reportlab.lib.units import mm
 
 from app import pairing
+from app.accounts import audited, require
 from app.database import community_info
 from app.documents.fonts import FontSet
 from app.documents.page import (
@@ -273,9 +274,11 @@ def render_notice_boards(boards: Sequence[NoticeBoard], community: str, day: dat
     return buffer.getvalue()
 
 
+@audited("print")
 def notice_board_pdf(db: sqlite_utils.Database, building_ids: Sequence[str],
                      day: date | None = None) -> bytes:
     """The notice boards of the given buildings as one PDF."""
+    require(db, "print")
     info = community_info(db)
     boards = notice_boards(db, building_ids)
     return render_notice_boards(boards, info.name if info else "", day or date.today())
@@ -382,7 +385,9 @@ def render_contact_cards(cards: Sequence[ContactCard], community: str,
     return buffer.getvalue()
 
 
+@audited("print")
 def contact_cards_pdf(db: sqlite_utils.Database, building_ids: Sequence[str]) -> bytes:
+    require(db, "print")
     info = community_info(db)
     cards = contact_cards(db, building_ids)
     if not cards:

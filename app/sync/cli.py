@@ -75,6 +75,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     create = args.command == "district" and args.action == "init"
     db = open_community_db(args.sync_db, create=create)
+    from app.accounts import record, require
+
+    require(db, "sync")
+    record(db, "sync", what=f"{args.command} {args.action}")
     if args.command == "district":
         if args.action == "init":
             engine.create_district(db, args.name, args.code)
