@@ -16,10 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command:
         return run_command(args)
-    return run_window(args.db, smoke=args.smoke)
+    return run_window(args.db, smoke=args.smoke, user=args.user)
 
 
-def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
+def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = None) -> int:
     from PySide6.QtCore import QLibraryInfo, QLockFile, QTimer, QTranslator
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -69,9 +69,14 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
         return fail("数据库还没有社区信息",
                     f"{path} 里还没有填写社区信息。请删除该文件后重新启动，按提示填写。")
 
+    session = _signed_in(db, path, smoke=smoke, user=user)
+    if session is None:
+        db.conn.close()
+        lock.unlock()
+        return 1 if smoke else 0
     notice = ""
     while True:
-        window = MainWindow(db, path)
+        window = MainWindow(db, path, session)
         window.show()
         if notice:
             QTimer.singleShot(0, lambda w=window, n=notice: QMessageBox.information(
@@ -96,8 +101,51 @@ def run_window(db_path: Path | None, *, smoke: bool = False) -> int:
         except OpenError as exc:
             lock.unlock()
             return fail("无法打开数据库", exc.message)
+        session = _signed_in(db, path, smoke=smoke, user=user)  # the backup's own accounts
+        if session is None:
+            db.conn.close()
+            break
     lock.unlock()
     return status
+
+
+def _signed_in(db, path: Path, *, smoke: bool, user: str | None):
+    """Who uses the window: the first administrator made now, --user with GRIDDESK_PASSWORD,
+    a demo database's administrator, or the sign-in dialog. None: nobody (window not shown).
+    Connections opened later on the same file (worker threads) get the same session."""
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    from app import accounts
+    from app.database import community_info
+    from ui.signin_dialog import FirstAdminDialog, SignInDialog
+
+    name = (community_info(db) or type("C", (), {"name": ""})).name
+    session = None
+    if not accounts.has_accounts(db):
+        if smoke:           # nothing to protect yet; the smoke test checks the window opens
+            return accounts.UNCLAIMED
+        first = FirstAdminDialog(db, name)
+        session = first.session if first.exec() == QDialog.DialogCode.Accepted else None
+    elif user and os.environ.get("GRIDDESK_PASSWORD"):
+        try:
+            session = accounts.sign_in(db, user, os.environ["GRIDDESK_PASSWORD"])
+        except accounts.SignInError as exc:
+            if smoke:
+                print(f"无法登录:{exc.message}", file=sys.stderr)
+                return None
+            QMessageBox.warning(None, "无法登录", exc.message)
+    elif not user:
+        session = accounts.demo_sign_in(db)
+    if session is None and accounts.has_accounts(db):
+        if smoke:
+            print("需要登录:请加 --user 用户名，并在环境变量 GRIDDESK_PASSWORD 中给出密码。",
+                  file=sys.stderr)
+            return None
+        dialog = SignInDialog(db, name, user or "")
+        session = dialog.session if dialog.exec() == QDialog.DialogCode.Accepted else None
+    if session is not None:
+        accounts.remember(path, session)
+    return session
 
 
 def _apply_restore(path: Path) -> str:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accounts import Session
 from app.database import community_info
 from ui.events import AppEvents
 from ui.isolation_page import IsolationPage
@@ -26,6 +27,7 @@ from ui.party_page import PartyPage
 from ui.registry_page import RegistryPage
 from ui.settings_page import SettingsPage
 from ui.sync_page import SyncPage
+from ui.window_access import install_access
 
 NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e8eef6; border: none; font-size: 12pt; }
@@ -35,7 +37,10 @@ QListWidget#nav::item:selected { background: #2f5d93; color: white; }
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: sqlite_utils.Database, db_path: Path) -> None:
+    def __init__(self, db: sqlite_utils.Database, db_path: Path,
+                 session: Session | None = None) -> None:
+        """`session`: who signed in (the launcher's sign-in); None keeps the connection's own
+        (a database without accounts yet is open to its first user)."""
         super().__init__()
         self.db = db
         self.db_path = Path(db_path)
@@ -83,6 +88,7 @@ class MainWindow(QMainWindow):
         if info:
             self.statusBar().showMessage(f"{info.district} {info.street} {info.name}")
         self._build_menu()
+        self.session = install_access(self, session)   # last: pages and menus exist
 
     def _build_menu(self) -> None:
         ledger = self.menuBar().addMenu(self.tr("台账(&L)"))
@@ -118,6 +124,8 @@ class MainWindow(QMainWindow):
                                                self.db, path))
 
     def closeEvent(self, event) -> None:
+        if getattr(self, "idle_lock", None) is not None:
+            self.idle_lock.stop()
         self.sync_page.stop_worker()
         for runner in list(self.exports):
             runner.stop()
