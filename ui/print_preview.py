@@ -223,6 +223,7 @@ class PrintPreviewDialog(QDialog):
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.strip)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroll.setStyleSheet("QScrollArea { background: #8a8f96; }")
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._render_visible())
         layout = QVBoxLayout(self)
         layout.addLayout(top)

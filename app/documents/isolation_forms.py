@@ -178,7 +178,8 @@ class CaseSheet:
         if form == "release":
             basis = {"period": "basis_period", "tests": "basis_tests",
                      "symptoms": "basis_symptoms"}
-            parts = [template.text(basis[b], ctx) for b in self.release_basis if b in basis]
+            parts = [template.text(key, ctx) for code, key in basis.items()
+                     if code in self.release_basis]
             ctx["release_basis"] = "，".join(parts) if parts else None
         used = template.fields | ({"n"} if form == "card" else set())
         missing = [name for name in sorted(used)
@@ -550,7 +551,7 @@ def draw_card(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
         note_lines = cached_lines(p, t.text("note", v), TYPE_W, SIZE_5)
         bottom = 15 * mm + len(note_lines) * 5.5 * mm + 4 * mm
         room = y - CARD_HEADER_H - bottom
-        row_h = min(12 * mm, max(7.5 * mm, room / max(1, days - day_number)))
+        row_h = min(18 * mm, max(7.5 * mm, room / max(1, days - day_number)))
         rows = min(days - day_number, int(room // row_h))
         first = day_number
         table_top = y
@@ -564,9 +565,16 @@ def draw_card(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
             c.setFillGray(0)
             x = MARGIN_LEFT
             for title_text, w in zip(columns, widths, strict=True):
-                hsize = p.fit(title_text, w - 1.5 * mm, SIZE_5, 7)
-                p.text(x + w / 2, y - CARD_HEADER_H / 2 - hsize * 0.35, title_text, hsize,
-                       align="center", bold=True)
+                # A long title takes two lines (上午体温 / （℃）) before it is set smaller.
+                parts = cached_lines(p, title_text, w - 1.5 * mm, SIZE_5)
+                hsize = SIZE_5
+                if len(parts) > 2:
+                    parts = [title_text]
+                    hsize = p.fit(title_text, w - 1.5 * mm, SIZE_5, 7)
+                first_base = y - CARD_HEADER_H / 2 - hsize * 0.35 + (len(parts) - 1) * 2.2 * mm
+                for k, part in enumerate(parts):
+                    p.text(x + w / 2, first_base - k * 4.4 * mm, part, hsize, align="center",
+                           bold=True)
                 x += w
             y -= CARD_HEADER_H
             c.setLineWidth(0.4)
@@ -658,10 +666,10 @@ def draw_seal(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
             c.rect(SEAL_LEFT + inner + 1.2 * mm, top - SEAL_H + inner + 1.2 * mm,
                    SEAL_W - 2 * inner - 2.4 * mm, SEAL_H - 2 * inner - 2.4 * mm, stroke=1,
                    fill=0)
-            c.setStrokeGray(0)
-            c.setFillColorRGB(0.75, 0, 0)
+            c.setFillColorRGB(0.75, 0, 0)       # the heading in seal red, stroked red too
             p.text(centre, top - 8 * mm - heading_size, spaced, heading_size, role="title",
                    align="center")
+            c.setStrokeGray(0)
             c.setFillGray(0)
             size = p.fit(warning, text_w, SIZE_5, 8)
             p.text(centre, y - len(lines) * 7 * mm, warning, size, align="center")

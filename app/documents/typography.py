@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 # DOMAIN.md: no ，。、；：？！）」》 at the start of a line, no （「《 at the end; the same for
 # their kin (closing quotes and brackets, ASCII punctuation, the ellipsis and the dash).
-NO_LINE_START = frozenset("，。、；：？！）」》』】〕〉”’…—·％,.;:?!)]}%")
+NO_LINE_START = frozenset("，。、；：？！）」》』】〕〉”’…—·％,.;:?!)]}%℃")
 NO_LINE_END = frozenset("（「《『【〔〈“‘([{")
 
-# A run that must not be split: Latin letters and digits with the joiners numbers carry,
-# including ranges of doors (701至1002, 3~5).
-_UNIT = re.compile(r"[A-Za-z0-9]+(?:[-./:@+~～至][A-Za-z0-9]+)*|\s+|.", re.DOTALL)
+# A run that must not be split: a date (2026年11月20日), Latin letters and digits with the
+# joiners numbers carry, including ranges of doors (701至1002, 3~5).
+_UNIT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[A-Za-z0-9]+(?:[-./:@+~～至][A-Za-z0-9]+)*|\s+|.",
+                   re.DOTALL)
 
 Measure = Callable[[str], float]
 
