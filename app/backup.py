@@ -582,11 +582,13 @@ COUNT_LABELS = {"households": "住户", "residents": "居民", "party_members": 
 
 
 def describe(info: BackupInfo) -> str:
-    """One line a secretary can check before restoring: when, whose, how much."""
+    """What a secretary checks before restoring: when, whose, how much (one line each)."""
     when = info.created.replace("T", " ")
-    counts = "，".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in info.counts.items())
+    order = [k for k in COUNT_LABELS if k in info.counts] + \
+        [k for k in info.counts if k not in COUNT_LABELS]
+    counts = "，".join(f"{COUNT_LABELS.get(k, k)} {info.counts[k]}" for k in order)
     who = f"{info.community}（{info.code}）" if info.community else "未填写社区信息"
-    return f"备份时间 {when}；{who}；{counts}"
+    return f"备份时间：{when}\n社区：{who}\n数据：{counts}"
 
 
 def record_manual_backup(db: sqlite_utils.Database, info: BackupInfo) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import backup
 from app.backup import BackupError, BackupInfo
+from app.database import community_info
 from app.sync.usb import removable_folders
 from ui.widgets.background import BackgroundTask
 
@@ -326,16 +327,27 @@ class BackupSection(QGroupBox):
         return text if ok else None
 
     def confirm_restore(self, info: BackupInfo) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("确认恢复"), self.tr(
+        box = self.restore_question(info)
+        box.exec()
+        return box.clickedButton() is box.property("restoreButton")
+
+    def restore_question(self, info: BackupInfo) -> QMessageBox:
+        """The backup's date, community and counts, and what restoring will do."""
+        current = community_info(self.db)
+        other = ""
+        if current and info.code and info.code != current.code:
+            other = self.tr("注意：这是“{0}”的备份，不是本社区“{1}”的！\n\n").format(
+                info.community, current.name)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("确认恢复"), other + self.tr(
             "{0}\n\n恢复后，当前数据库会被这份备份替换；备份之后录入的内容将不在恢复的数据里。"
             "当前数据库不会删除，会改名保留在同一文件夹。\n\n"
             "恢复的数据库是新的同步节点，恢复后请到“同步”页重新向区里登记。"
             "确定要恢复吗？").format(backup.describe(info)), parent=self)
         restore = box.addButton(self.tr("恢复"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(QMessageBox.StandardButton.NoButton)
-        box.exec()
-        return box.clickedButton() is restore
+        cancel = box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setProperty("restoreButton", restore)
+        return box
 
     def restore_from(self, path: Path | None = None, passphrase: str | None = None
                      ) -> BackgroundTask | None:
@@ -374,7 +386,7 @@ class BackupSection(QGroupBox):
         window.restore_staged = True  # type: ignore[attr-defined]  # read by ui.launcher
         self.restore_staged.emit()
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("恢复"), self.tr(
-            "备份已校验无误（{0}）。窗口将关闭，并用恢复的数据重新打开。").format(
+            "备份已校验无误：\n{0}\n\n窗口将关闭，并用恢复的数据重新打开。").format(
                 backup.describe(info)), parent=self)
         box.setObjectName("restoreReadyBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
