@@ -12,10 +12,10 @@ from collections.abc import Callable
 NO_LINE_START = frozenset("，。、；：？！）」》』】〕〉”’…—·％,.;:?!)]}%℃")
 NO_LINE_END = frozenset("（「《『【〔〈“‘([{")
 
-# A run that must not be split: a date (2026年11月20日), Latin letters and digits with the
-# joiners numbers carry, including ranges of doors (701至1002, 3~5).
-_UNIT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[A-Za-z0-9]+(?:[-./:@+~～至][A-Za-z0-9]+)*|\s+|.",
-                   re.DOTALL)
+# A run that must not be split: a number with its 年/月/日/号 (a date may break after 年 or 月,
+# never inside 20日), Latin letters and digits with the joiners numbers carry, including
+# ranges of doors (701至1002, 3~5).
+_UNIT = re.compile(r"\d+[年月日号]|[A-Za-z0-9]+(?:[-./:@+~～至][A-Za-z0-9]+)*|\s+|.", re.DOTALL)
 
 Measure = Callable[[str], float]
 
