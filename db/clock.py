@@ -47,6 +47,10 @@ class HybridClock:
                 self._millis, self._counter = self._millis + 1, 0
         return str(Stamp(self._millis, self._counter, self.node))
 
+    def wall_millis(self) -> int:
+        """This node's wall clock, in milliseconds."""
+        return self._wall()
+
     def observe(self, stamp: str) -> None:
         """Advance past a stamp received from elsewhere (or read back from disk)."""
         seen = Stamp.parse(stamp)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -298,8 +297,9 @@ class ImportOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _future_limit() -> str:
-    return str(Stamp(time.time_ns() // 1_000_000 + MAX_SKEW_MS, 99_999, "~"))
+def _future_limit(db: sqlite_utils.Database) -> str:
+    wall = node_state(db).clock.wall_millis()
+    return str(Stamp(wall + MAX_SKEW_MS, 99_999, "~"))
 
 
 def import_bundle_bytes(db: sqlite_utils.Database, data: bytes, name: str = "") -> ImportOutcome:
@@ -393,7 +393,7 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
         # Our changes they had confirmed before this bundle were known when they made
         # theirs; later ones may not have been: a different value there is a conflict.
         # (Their acks in this bundle say what they hold now, not what they knew then.)
-        result = changelog.apply_changes(db, changes, max_hlc=_future_limit(),
+        result = changelog.apply_changes(db, changes, max_hlc=_future_limit(db),
                                          unacked_after=peer["acked_hlc"])
         acked = int(manifest["acks"].get(me, 0))
         if acked > peer["acked_seq"]:
@@ -402,7 +402,10 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
         if result.conflicts:
             store.add_conflicts(db, result.conflicts, peer["node_id"], now_text())
         store.update_peer(db, peer["node_id"],
-                          received_seq=max(peer["received_seq"], manifest["seq_to"]),
+                          # changes from the future are not held yet: not confirmed, so
+                          # the next bundle carries them again (they win once due)
+                          received_seq=peer["received_seq"] if result.future
+                          else max(peer["received_seq"], manifest["seq_to"]),
                           last_import_at=now_text())
         set_meta(db, "hlc_seen", node_state(db).clock.last)
         status = "duplicate" if duplicate and not result.applied else "applied"
@@ -417,8 +420,8 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
         if result.conflicts:
             message += f"其中 {len(result.conflicts)} 项与本机未同步的修改冲突，请在“冲突”中查看。"
         if result.future:
-            message += (f"有 {result.future} 项变更的时间比本机时钟超前太多，已忽略，"
-                        "请核对对方电脑的日期和时间。")
+            message += (f"有 {result.future} 项变更的时间比本机时钟超前太多，暂不采用"
+                        "（对方下次的同步包会再带上）。请核对双方电脑的日期和时间。")
     return ImportOutcome(status, message, result.applied, len(result.conflicts),
                          peer["name"], name,
                          {"future": result.future, "stale": result.stale,

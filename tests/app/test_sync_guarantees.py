@@ -452,23 +452,56 @@ def test_a_district_clock_a_year_ahead_does_not_win_at_the_community(world, tmp_
     assert phone(a, zhang) == "13988880000"
 
 
-def test_a_community_clock_a_year_behind_still_syncs_and_later_edits_win(world, tmp_path,
-                                                                         monkeypatch):
+def test_a_community_clock_a_year_behind_still_delivers_and_is_told(world, tmp_path,
+                                                                     monkeypatch):
     district, a, _b, _ = world
     skew(a, monkeypatch, -YEAR_MS)
     li = a.ids["李四"]
     registry.edit_resident(a, li, {"phone": "13900001111"})
     _paths, (outcome,) = send(a, district, tmp_path / "1")
     assert outcome.status == "applied" and outcome.details["future"] == 0
+    assert names(district) == ["张三", "李四"]
     assert phone(district, li) == "13900001111"
+    # the district's correction is "a year ahead" for this office: it waits, and the
+    # office is told to check the date and time
     registry.edit_resident(district, li, {"phone": "13900002222"})
-    send(district, a, tmp_path / "2")
+    _paths, (outcome,) = send(district, a, tmp_path / "2")
+    assert outcome.details["future"] >= 1
+    assert "请核对双方电脑的日期和时间" in outcome.message
+    assert phone(a, li) == "13900001111"
+    # its clock set right, the office gets the correction and its next edit wins
+    monkeypatch.undo()
+    monkeypatch.setenv("GRIDDESK_DATA_DIR", str(tmp_path / "data"))
+    send(district, a, tmp_path / "3")
     assert phone(a, li) == "13900002222"
-    # the community's clock moved past what it received: its next edit is later, and wins
     later()
     registry.edit_resident(a, li, {"phone": "13900003333"})
-    send(a, district, tmp_path / "3")
+    send(a, district, tmp_path / "4")
     assert phone(district, li) == phone(a, li) == "13900003333"
+
+
+def test_changes_from_the_future_are_not_lost_once_the_clocks_agree(world, tmp_path,
+                                                                     monkeypatch):
+    """A community whose clock is a year behind sees the district's changes as "from the
+    future": they do not win yet, and they come again in the next bundle, so they apply
+    once its clock is set right (nothing is dropped for good)."""
+    district, a, _b, _ = world
+    send(a, district, tmp_path / "1")
+    send(district, a, tmp_path / "2")
+    zhang = a.ids["张三"]
+    registry.edit_resident(district, zhang, {"phone": "13912120000"})
+    with monkeypatch.context() as m:
+        skew(a, m, -YEAR_MS)
+        _paths, (outcome,) = send(district, a, tmp_path / "3")
+        assert outcome.details["future"] >= 1 and "时间" in outcome.message
+        assert phone(a, zhang) is None
+    # the office sets its clock right; the district's next bundle carries the change again
+    _paths, (outcome,) = send(district, a, tmp_path / "4")
+    assert outcome.status == "applied" and outcome.details["future"] == 0
+    assert phone(a, zhang) == "13912120000"
+    send(a, district, tmp_path / "5")
+    assert rows_of(a, [owner(a), owner(district)]) == rows_of(district,
+                                                              [owner(a), owner(district)])
 
 
 def test_a_district_clock_a_year_behind_loses_to_nothing_it_has_seen(world, tmp_path,
