@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import pairing, registry
+from app import accounts, pairing, registry
 from app.errors import FormError
+from ui.access import allowed, limit
 from ui.events import AppEvents
 from ui.models.registry_models import (
     HouseholdTableModel,
@@ -133,7 +134,7 @@ class RegistryPage(QWidget):
         self.b_export_list.clicked.connect(self._export_list)
 
         self.members_title = QLabel(self.tr("本户成员"))
-        self.members = ResidentTableModel(self)
+        self.members = ResidentTableModel(self, db)
         self.member_view = make_table(self.members)
         self.member_view.setObjectName("memberView")
         self.member_view.doubleClicked.connect(lambda _i: self.edit_resident())
@@ -151,6 +152,11 @@ class RegistryPage(QWidget):
         self.b_member.setStyleSheet("color: #1f5fa8;")
         self.b_member.clicked.connect(self.open_member)
         self.b_delete_resident.clicked.connect(self.delete_resident)
+        self.b_reveal = QPushButton(self.tr("显示"))
+        self.b_reveal.setObjectName("revealButton")
+        self.b_reveal.setToolTip(self.tr("显示所选居民完整的证件号码和电话 {0} 秒"
+                                         "（会记入审计日志）").format(accounts.REVEAL_SECONDS))
+        self.b_reveal.clicked.connect(lambda: self.reveal_resident())
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -166,7 +172,7 @@ class RegistryPage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.members_title, 1)
         row.addWidget(self.b_member)
-        for b in (self.b_add_resident, self.b_edit_resident, self.b_party,
+        for b in (self.b_reveal, self.b_add_resident, self.b_edit_resident, self.b_party,
                   self.b_delete_resident):
             row.addWidget(b)
         rl.addLayout(row)
@@ -361,7 +367,7 @@ class RegistryPage(QWidget):
 
     def edit_household(self) -> None:
         household = self.current_household()
-        if household:
+        if household and allowed(self.db, "registry.edit", self):
             run_dialog(HouseholdDialog(self.db, household=household, parent=self),
                        self._saved_household)
 
@@ -412,6 +418,27 @@ class RegistryPage(QWidget):
         ix = self.member_view.currentIndex()
         return self.members.row_data(ix.row()) if ix.isValid() else None
 
+    def reveal_resident(self, resident_id: str | None = None) -> dict[str, str] | None:
+        """Show one resident's full ID number and phone for a while (recorded)."""
+        if resident_id is None:
+            ix = self.member_view.currentIndex()
+            row = self.members.row_data(ix.row()) if ix.isValid() else None
+            resident_id = row["id"] if row else None
+        if resident_id is None:
+            QMessageBox.information(self, self.tr("显示"),
+                                    self.tr("请先在本户成员中选择一位居民。"))
+            return None
+        try:
+            values = {f: accounts.reveal(self.db, "residents", resident_id, f)
+                      for f in ("id_number", "phone")}
+        except FormError as exc:
+            QMessageBox.warning(self, self.tr("无法显示"), exc.message)
+            return None
+        self.members.reveal(resident_id, values)
+        QTimer.singleShot(accounts.REVEAL_SECONDS * 1000,
+                          lambda: self.members.hide_again(resident_id))
+        return values
+
     def add_resident(self) -> None:
         if not self.household_id:
             QMessageBox.information(self, self.tr("新增居民"),
@@ -421,7 +448,7 @@ class RegistryPage(QWidget):
 
     def edit_resident(self) -> None:
         resident = self._selected_resident()
-        if resident:
+        if resident and allowed(self.db, "registry.edit", self):
             full = registry.get(self.db, "residents", resident["id"])
             run_dialog(ResidentDialog(self.db, full["household_id"], full, parent=self),
                        self._saved_resident)
@@ -558,6 +585,14 @@ class RegistryPage(QWidget):
         for b in (self.b_edit_household, self.b_move_household, self.b_delete_household,
                   self.b_add_resident):
             b.setEnabled(has)
-        for b in (self.b_edit_resident, self.b_party, self.b_delete_resident):
+        for b in (self.b_edit_resident, self.b_party, self.b_delete_resident, self.b_reveal):
             b.setEnabled(has and self.members.rowCount() > 0)
+        # What the signed-in role may not use stays disabled, the reason as tooltip.
+        limit(self.db, "registry.edit", self.b_add_household, self.b_edit_household,
+              self.b_move_household, self.b_delete_household, self.b_add_resident,
+              self.b_edit_resident, self.b_delete_resident)
+        limit(self.db, "registry.structure", self.add_button)
+        limit(self.db, "pairing.edit", self.b_party)
+        limit(self.db, "ledger.export", self.b_export_list)
+        limit(self.db, "personal.reveal", self.b_reveal)
 

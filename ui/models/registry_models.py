@@ -8,9 +8,31 @@ from typing import Any
 import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-from app import registry
+from app import accounts, registry
 from app.validation import mask_id_number
 from ui.models.lazy_table import Column, LazyTableModel
+
+# Columns holding personal numbers: masked unless the signed-in role sees them (app.accounts).
+PERSONAL = {"证件号码": "id_number", "联系电话": "phone"}
+
+
+def personal_columns(db: sqlite_utils.Database, columns: list[Column],
+                     revealed: dict[str, dict[str, str]] | None = None) -> list[Column]:
+    """The columns as this session may see them; `revealed` (row id → field → value) holds
+    values shown in full for a while after "显示"."""
+    session = accounts.current(db)
+    out = []
+    for c in columns:
+        kind = PERSONAL.get(c.header)
+        if kind is None:
+            out.append(c)
+            continue
+
+        def value(r: dict[str, Any], kind: str = kind) -> str:
+            full = (revealed or {}).get(r.get("id", ""), {}).get(kind)
+            return full or accounts.shown(session, kind, r.get(kind))
+        out.append(Column(c.header, value, c.align_right, c.width))
+    return out
 
 
 def age(row: dict[str, Any], today: date | None = None) -> int | None:
@@ -59,22 +81,40 @@ class HouseholdTableModel(LazyTableModel):
     source = staticmethod(registry.household_rows)   # (db, ids) → rows, for exports
 
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
-        super().__init__(HOUSEHOLD_COLUMNS, lambda ids: registry.household_rows(db, ids), parent)
+        super().__init__(personal_columns(db, HOUSEHOLD_COLUMNS),
+                         lambda ids: registry.household_rows(db, ids), parent)
 
 
 class SearchResultModel(LazyTableModel):
     source = staticmethod(registry.resident_rows)
 
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
-        super().__init__(SEARCH_COLUMNS, lambda ids: registry.resident_rows(db, ids), parent)
+        super().__init__(personal_columns(db, SEARCH_COLUMNS),
+                         lambda ids: registry.resident_rows(db, ids), parent)
 
 
 class ResidentTableModel(QAbstractTableModel):
     """The members of one household: a handful of rows, read at once."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, db: sqlite_utils.Database | None = None) -> None:
         super().__init__(parent)
         self._rows: list[dict[str, Any]] = []
+        self.revealed: dict[str, dict[str, str]] = {}   # resident id → field → full value
+        self.columns = (personal_columns(db, RESIDENT_COLUMNS, self.revealed) if db is not None
+                        else RESIDENT_COLUMNS)
+
+    def reveal(self, resident_id: str, values: dict[str, str]) -> None:
+        self.revealed[resident_id] = values
+        self._changed(resident_id)
+
+    def hide_again(self, resident_id: str) -> None:
+        if self.revealed.pop(resident_id, None) is not None:
+            self._changed(resident_id)
+
+    def _changed(self, resident_id: str) -> None:
+        row = self.row_of(resident_id)
+        if row >= 0:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
@@ -99,7 +139,7 @@ class ResidentTableModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        column = RESIDENT_COLUMNS[index.column()]
+        column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             value = column.value(self._rows[index.row()])
             return "" if value is None else str(value)
