@@ -64,6 +64,10 @@ class BackupError(Exception):
         self.message = message
 
 
+class BackupCancelled(Exception):
+    """The person cancelled; nothing was written under a real name, nothing was replaced."""
+
+
 def _damaged(path: Path) -> BackupError:
     return BackupError("damaged", f"备份文件已损坏或不完整，无法恢复：{path.name}。"
                        "请换一份备份（例如更早的自动备份）；当前数据没有改动。")
@@ -152,7 +156,7 @@ def _write_stream(out: BinaryIO, snapshot: Path, header: dict[str, Any], key: by
     with open(snapshot, "rb") as src:
         while chunk := src.read(CHUNK):
             if cancelled and cancelled():
-                raise InterruptedError("backup cancelled")
+                raise BackupCancelled()
             digest.update(chunk)
             emit(squeeze.compress(chunk))
             done += len(chunk)
@@ -217,6 +221,15 @@ def create_backup(db: sqlite_utils.Database, folder: Path, *, passphrase: str | 
                 os.fsync(out.fileno())
             os.replace(tmp, final)
             _fsync_dir(folder)
+        except store.CopyCancelled as exc:
+            raise BackupCancelled() from exc
+        except sqlite3.Error as exc:       # the copy beside the database
+            if "full" in str(exc):
+                raise BackupError("disk_full", f"电脑磁盘空间不足，无法复制数据库："
+                                  f"{db_path.parent}。请清理磁盘后重试；当前数据没有改动。"
+                                  ) from exc
+            raise BackupError("copy_failed", f"无法复制数据库（{exc}）。当前数据没有改动；"
+                              "请稍后重试，或联系技术支持。") from exc
         except OSError as exc:
             if getattr(exc, "errno", None) == 28:  # ENOSPC
                 raise BackupError("disk_full", f"磁盘或U盘空间不足，备份没有写成：{folder}。"
@@ -343,14 +356,20 @@ def _read_file(path: Path, passphrase: str | None, *, key: bytes | None = None,
                                       "当前数据没有改动。") from exc
                 raise _damaged(path) from exc
             if i == 0:
-                manifest = json.loads(plain)
+                try:
+                    manifest = json.loads(plain)
+                except ValueError as exc:
+                    raise _damaged(path) from exc
                 if manifest_only:
                     break
             elif tag == _TAG_FINAL:
-                trailer = json.loads(plain)
+                try:
+                    trailer = json.loads(plain)
+                except ValueError as exc:
+                    raise _damaged(path) from exc
             else:
                 if cancelled and cancelled():
-                    raise InterruptedError("restore cancelled")
+                    raise BackupCancelled()
                 # Bounded steps: even a hostile message never inflates past 1 MiB at a time.
                 data = unzip.decompress(plain, CHUNK) if unzip else plain
                 while data:
@@ -499,8 +518,9 @@ def stage_restore(backup: Path, db_path: Path, passphrase: str | None = None, *,
             if getattr(exc, "errno", None) == 28:
                 raise BackupError("disk_full", "电脑磁盘空间不足，无法恢复备份。请清理磁盘"
                                   "后重试；当前数据没有改动。") from exc
-            raise BackupError("write_failed", f"无法在 {db_path.parent} 写入恢复的数据库："
-                              f"{exc.strerror or exc}。当前数据没有改动。") from exc
+            raise BackupError("write_failed", f"恢复没有完成：{exc.strerror or exc}。"
+                              "请检查U盘是否插好、电脑磁盘是否有空间；当前数据没有改动。"
+                              ) from exc
         try:
             conn = sqlite3.connect(tmp)
             try:

@@ -7,6 +7,11 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+
+class CopyCancelled(Exception):
+    """The online copy was cancelled; the partial copy is the caller's to delete."""
+
+
 # What a backup is shown with before it replaces anything: live rows per table, when present.
 COUNTED = ("households", "residents", "party_members", "buildings", "isolation_cases")
 
@@ -17,14 +22,14 @@ def online_copy(source: sqlite3.Connection, target: Path,
     """Copy a live database with SQLite's online backup API. By default in one step: a write
     by another connection restarts a stepwise backup, so a busy window could keep a stepped
     copy from ever finishing, while one step is a single read transaction that, in WAL mode,
-    never blocks the window's writes. Raises InterruptedError when cancelled."""
+    never blocks the window's writes. Raises CopyCancelled when cancelled."""
     dest = sqlite3.connect(target)
     try:
         def step(_status: int, remaining: int, total: int) -> None:
             if progress:
                 progress(total - remaining, total)
             if cancelled and cancelled():
-                raise InterruptedError("backup cancelled")
+                raise CopyCancelled()
 
         source.backup(dest, pages=pages, progress=step)
         # The copy stands alone: no WAL beside it, every page in the one file.

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import backup
-from app.backup import BackupError, BackupInfo
+from app.backup import BackupCancelled, BackupError, BackupInfo
 from app.database import community_info
 from app.sync.usb import removable_folders
 from ui.widgets.background import BackgroundTask
@@ -237,7 +237,7 @@ class BackupSection(QGroupBox):
             self.progress = None
 
     def _warn(self, title: str, exc: object) -> None:
-        if isinstance(exc, InterruptedError):
+        if isinstance(exc, BackupCancelled):
             return
         message = exc.message if isinstance(exc, BackupError) else self.tr(
             "没有完成：{0}\n当前数据没有改动。").format(exc)
@@ -266,7 +266,7 @@ class BackupSection(QGroupBox):
     def _auto_failed(self, exc: object) -> None:
         if self.stopped:
             return
-        if not isinstance(exc, InterruptedError):
+        if not isinstance(exc, BackupCancelled):
             reason = exc.message if isinstance(exc, BackupError) else str(exc)
             self.auto_error = self.tr("自动备份失败：{0}").format(reason)
         self.refresh()

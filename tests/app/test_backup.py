@@ -264,3 +264,18 @@ def test_command_line_backup_and_restore(community, tmp_path, monkeypatch, capsy
     out = capsys.readouterr().out
     assert "备份时间" in out and "原数据库已改名保留" in out
     assert table_contents(db_path) == before
+
+
+def test_cancelled_backup_and_restore_leave_nothing(community, tmp_path):
+    db_path = tmp_path / "community.sqlite"
+    stick = tmp_path / "stick"
+    with pytest.raises(backup.BackupCancelled):
+        backup.create_backup(community, stick, passphrase="pw", kdf_limits=FAST_KDF,
+                             cancelled=lambda: True)
+    assert not stick.exists() or list(stick.iterdir()) == []
+    assert not list(tmp_path.glob(".backup-snapshot-*"))
+    made = backup.create_backup(community, stick, passphrase="pw", kdf_limits=FAST_KDF)
+    with pytest.raises(backup.BackupCancelled):
+        backup.stage_restore(made.path, db_path, "pw", cancelled=lambda: True)
+    assert not backup.staged_path(db_path).exists()
+    assert not list(tmp_path.glob("*.part"))
