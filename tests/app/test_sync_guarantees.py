@@ -5,12 +5,20 @@ Each test is named after the line of the issue's "Tests the sync must pass" it c
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from app import registry
+from app.database import open_community_db
+from app.demo import build_demo
 from app.sync import bundle as fmt
 from app.sync import engine
 from db import changelog, migrate
@@ -22,6 +30,7 @@ from tests.app.test_sync import names, new_community, node, send
 world = base.world    # the fixture: a district and two enrolled communities
 
 YEAR_MS = 365 * 24 * 3600 * 1000
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def state(db):
@@ -565,3 +574,63 @@ def test_a_folder_with_a_bad_file_still_imports_the_good_ones(world, tmp_path):
     statuses = {o.file: o.status for o in engine.import_folder(district, stick)}
     assert statuses == {good.name: "applied", "zz-broken.gdsync": "refused"}
     assert names(district) == ["张三", "李四"]
+
+
+# --- a process killed in the middle of an import -----------------------------------------------
+
+IMPORTER = """
+import sys
+from pathlib import Path
+from app.database import open_community_db
+from app.sync import engine
+db = open_community_db(Path(sys.argv[1]))
+db.conn.execute("PRAGMA cache_size = 8")   # spill dirty pages into the WAL before the commit
+print("ready", flush=True)
+print(engine.import_bundle(db, Path(sys.argv[2])).status, flush=True)
+"""
+
+
+def test_an_import_killed_midway_leaves_the_database_unchanged_and_intact(world, tmp_path):
+    district, _a, _b, _ = world
+    big_path = tmp_path / "big.sqlite"
+    build_demo(big_path, residents=3000, pairings=False, isolation_cases=False,
+               name="演示社区", code="410102009001")
+    big = open_community_db(big_path)
+    request, _ = engine.write_enroll_request(big, tmp_path / "enroll")
+    engine.accept_enroll_request(district, engine.read_enroll_request(request))
+    engine.accept_enroll_response(
+        big, engine.write_enroll_response(district, node(big), tmp_path / "enroll"))
+    (bundle,) = engine.export_bundles(big, node(district), tmp_path / "big-usb")
+    district_path = tmp_path / "district.sqlite"
+    district.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = state(district)
+    wal = Path(f"{district_path}-wal")
+    proc = subprocess.Popen([sys.executable, "-c", IMPORTER, str(district_path), str(bundle)],
+                            cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        # kill it once its transaction has written a good part of the WAL, before the commit
+        while proc.poll() is None:
+            if wal.exists() and wal.stat().st_size > 512 * 1024:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.001)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout.read())
+    assert wal.stat().st_size > 512 * 1024       # it had been writing
+    fresh = sqlite3.connect(district_path)
+    assert fresh.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert fresh.execute("PRAGMA foreign_key_check").fetchall() == []
+    fresh.close()
+    assert state(district) == before                # nothing of the bundle is in
+    # and the same bundle, imported again in full, applies
+    outcome = engine.import_bundle(district, bundle)
+    assert outcome.status == "applied", outcome.message
+    assert district.conn.execute(
+        "SELECT count(*) FROM residents WHERE deleted = 0 AND community_id = ?",
+        (owner(big),)).fetchone() == (3000,)
+    assert district.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
