@@ -104,7 +104,8 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "card": ("title", "header", "columns", "day", "note"),
     "seal": ("heading", "lines", "warning", "stamp"),
     "board": ("title", "body", "thanks", "contacts", "privacy", "signer"),
-    "release": ("title", "stub_title", "stub", "stub_sign", "cut", "salutation", "body", "tests",
+    "release": ("title", "stub_title", "stub", "stub_sign", "cut", "salutation", "body",
+                "body_early", "tests",
                 "door_seal", "door_sensor", "door_none", "advice", "basis_period",
                 "basis_tests", "basis_symptoms", "trio", "signer"),
 }
@@ -230,7 +231,9 @@ def make_sheet(row: Mapping, housemates: Sequence[str], tests: Sequence[Mapping]
         "days": str(days) if days else None,
         "release_date": cn_date(released) if released else None,
         "actual_days": str(max(1, (released - start).days)) if released and start else None,
-        "early_reason": row["status_reason"],
+        # Asked for only when the release came before the planned end.
+        "early_reason": row["status_reason"] or (
+            None if released and end and released <= end else "—"),
         "tests": test_text or "无记录",
         "grid_worker": row["grid_worker"], "grid_worker_phone": row["grid_worker_phone"],
         "police": row["police"], "police_phone": row["police_phone"],
@@ -552,7 +555,7 @@ def draw_card(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
         bottom = 15 * mm + len(note_lines) * 5.5 * mm + 4 * mm
         room = y - CARD_HEADER_H - bottom
         row_h = min(18 * mm, max(7.5 * mm, room / max(1, days - day_number)))
-        rows = min(days - day_number, int(room // row_h))
+        rows = min(days - day_number, int(room / row_h + 1e-6))
         first = day_number
         table_top = y
 
@@ -762,7 +765,7 @@ def draw_release(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> No
     flow.line(t.text("salutation", v), size, leading)
     released = sheet.released_on
     early = bool(released and sheet.end and released <= sheet.end)
-    body = t.text("body_early", v) if early and t.has("body_early") else t.text("body", v)
+    body = t.text("body_early", v) if early else t.text("body", v)
     flow.para(body, size, leading)
     if v.get("tests") and v["tests"] != "无记录":
         flow.para(t.text("tests", v), size, leading)

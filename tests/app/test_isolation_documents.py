@@ -399,3 +399,31 @@ def test_record_print_stamps_time_and_user(office):
     (entry,) = ip.print_log(office, case_id)
     assert entry.printed_at == "2026-11-20T09:30:00" and entry.copies == 3
     assert entry.printed_by == (ip.current_user() or None)
+
+
+def test_an_early_release_says_so_with_its_reason(office):
+    case_id = add_case(office, status="released", released_on="2026-11-24",
+                       release_basis="tests symptoms", status_reason="区指挥部通知提前解除")
+    text = flat(pages_text(ip.release_pdf(office, case_id)[0])[0])
+    assert "提前解除" in text and "区指挥部通知提前解除" in text and "共4天" in text
+    assert "期满" not in text
+
+
+def test_a_long_period_card_continues_and_a_long_notice_keeps_its_receipt(office):
+    case_id = add_case(office, planned_end="2026-12-31",
+                       reason="与确诊病例在同一密闭空间共同工作超过两小时的密切接触者" * 6)
+    data, _ = ip.notice_set_pdf(office, [case_id], ("notice", "card"))
+    pages = pages_text(data)
+    text = "".join(flat(p) for p in pages)
+    assert "回　执" in text and "第42天" in text and "12月31日" in text
+    assert any("居家隔离观察卡（续）" in p for p in pages)
+    assert_line_breaking(pages)
+
+
+def test_units_and_days_stay_with_their_numbers():
+    from app.documents.typography import break_lines
+
+    for width in range(6, 20):
+        for line in break_lines("体温达到37.3℃或出现干咳，自2026年11月20日起至2026年11月26日。",
+                                width, len):
+            assert not line.startswith(("℃", "日", "月", "年"))
