@@ -47,6 +47,7 @@ class LockOverlay(QWidget):
                              "未保存的内容都还在，输入密码即可继续。").format(
             session.display_name, session.role_label))
         who.setWordWrap(True)
+        who.setMinimumHeight(who.heightForWidth(330))   # a wrapped label in a fixed card
         self.password = QLineEdit()
         self.password.setObjectName("lockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

@@ -327,7 +327,8 @@ class RegistryPage(QWidget):
             if self.household_id else None
         self.b_member.setVisible(self.household_id is not None)
         self.b_member.setText(self.tr("联系党员：{0} {1} ›").format(
-            current.member_name, current.member_phone or "") if current
+            current.member_name,
+            accounts.shown(accounts.current(self.db), "phone", current.member_phone)) if current
             else self.tr("联系党员：未安排（点此安排）"))
 
     def open_member(self) -> None:

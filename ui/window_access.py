@@ -38,6 +38,8 @@ def install_access(window: QMainWindow, session: accounts.Session | None
 
         window.accounts_page = AccountsPage(db)
         _add_page(window, "账户", window.accounts_page)
+    window.nav.setStyleSheet(window.nav.styleSheet()
+                             + "QListWidget#nav::item:disabled { color: #6f819b; }")
     for i in range(window.nav.count()):
         item = window.nav.item(i)
         permission = PAGE_PERMISSIONS.get(item.text())
