@@ -33,7 +33,7 @@ from app.documents.isolation_forms import (
 )
 from app.errors import FormError
 from db import isolation_forms as q
-from db.connection import transaction
+from db.connection import node_state, transaction
 
 Progress = Callable[[int, int], None]
 
@@ -67,7 +67,13 @@ class PrintEntry:
         return FORM_LABELS.get(self.form, self.form)
 
 
-def current_user() -> str:
+def current_user(db: sqlite_utils.Database | None = None) -> str:
+    """Who prints: the account signed in on the connection when there is one (accounts,
+    issue 7, keep it on the node state), else the computer's user name."""
+    session = getattr(node_state(db), "session", None) if db is not None else None
+    name = getattr(session, "display_name", "") or getattr(session, "username", "")
+    if session is not None and getattr(session, "username", ""):
+        return name
     try:
         return getpass.getuser()
     except Exception:   # no user name in the environment (a service, a bare container)
@@ -177,7 +183,7 @@ def record_print(db: sqlite_utils.Database, issued: Sequence[Issued], copies: in
     """Log a print or PDF save that succeeded: one print_log row per form and case.
     `pdf` (the bytes printed) gives each form its sha256 the first time it is printed."""
     now = now or datetime.now()
-    by = current_user() if by is None else by
+    by = current_user(db) if by is None else by
     digest = hashlib.sha256(pdf).hexdigest() if pdf is not None else None
     with transaction(db):
         counts = q.print_counts(db, list({i.case_id for i in issued}))

@@ -81,7 +81,7 @@ def run_isolation(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
         print(exc.message, file=sys.stderr)
         return 1
     isolation_print.record_print(db, issued, copies=1, target=str(args.out.resolve()),
-                                 by=isolation_print.current_user(), pdf=data)
+                                 by=isolation_print.current_user(db), pdf=data)
     serials = list(dict.fromkeys(i.serial for i in issued))
     print(f"已生成{what} → {args.out}（编号 {serials[0]}" +
           (f" 等 {len(serials)} 个" if len(serials) > 1 else "") + "）")

@@ -398,7 +398,7 @@ def test_record_print_stamps_time_and_user(office):
     ip.record_print(office, issued, 3, "打印机A", by=None, now=datetime(2026, 11, 20, 9, 30))
     (entry,) = ip.print_log(office, case_id)
     assert entry.printed_at == "2026-11-20T09:30:00" and entry.copies == 3
-    assert entry.printed_by == (ip.current_user() or None)
+    assert entry.printed_by == (ip.current_user(office) or None)
 
 
 def test_an_early_release_says_so_with_its_reason(office):
@@ -427,3 +427,15 @@ def test_units_and_days_stay_with_their_numbers():
         for line in break_lines("体温达到37.3℃或出现干咳，自2026年11月20日起至2026年11月26日。",
                                 width, len):
             assert not line.startswith(("℃", "日", "月", "年"))
+
+
+def test_the_signed_in_account_is_who_prints(office):
+    from types import SimpleNamespace
+
+    from db.connection import node_state
+
+    node_state(office).session = SimpleNamespace(username="wangge", display_name="王网格")
+    case_id = add_case(office)
+    _, issued = ip.notice_set_pdf(office, [case_id], ("card",))
+    ip.record_print(office, issued, 1, "打印机A")
+    assert ip.print_log(office, case_id)[0].printed_by == "王网格"
