@@ -5,9 +5,11 @@ SQLCipher 4 (sqlcipher3-binary), then measures on the plain and the encrypted fi
 cold start to the first shown window (target ≤ 1.5 s), search per keystroke through the real
 registry page (target p95 ≤ 50 ms), opening a connection, and the file sizes. The encrypted
 runs patch db.connection to open files with sqlcipher3 and `PRAGMA key` before anything else;
-nothing else in the app changes. Prints figures; asserts nothing. Usage:
-    pip install sqlcipher3-binary
-    python bench/at_rest.py [--residents 100000] [--db FILE]
+nothing else in the app changes. The runs take turns (plain, encrypted, plain, …) and the search
+query is also timed alone, the variants alternating keystroke by keystroke in one process, so
+other load on the machine falls on every variant alike. Prints figures; asserts nothing. Usage:
+    .venv/bin/pip install -e '.[bench]'     # sqlcipher3-binary
+    python bench/at_rest.py [--residents 100000] [--db FILE] [--runs 5]
 """
 
 from __future__ import annotations
