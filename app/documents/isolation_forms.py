@@ -423,6 +423,13 @@ def _signer(flow: Flow, community_line: str, day: str, size: float = SIZE_4) -> 
     flow.line(day, size, size * 1.7, x=RIGHT - 4 * mm, align="right")
 
 
+def _footer(p: Pen, t: Template, v: dict[str, str], y: float = 12 * mm) -> None:
+    """The optional `footer` of a template, small, centred at the foot of the page."""
+    if t.has("footer"):
+        text = t.text("footer", v)
+        p.text(PAGE_W / 2, y, text, p.fit(text, PAGE_W - 30 * mm, SIZE_5, 7), align="center")
+
+
 def _cut_line(p: Pen, y: float, label: str) -> None:
     """A dashed line across the page with its label in a gap in the middle."""
     c = p.canvas
@@ -520,6 +527,7 @@ def draw_pledge(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> Non
     flow.gap(5 * mm)
     for line in t.texts("sign", v):
         flow.line(line, size, leading * 1.5, x=MARGIN_LEFT + 2 * size)
+    _footer(p, t, v)
     p.canvas.showPage()
 
 
@@ -612,6 +620,7 @@ def draw_card(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
                 p.text(date_x, y - row_h / 2 - SIZE_5 * 0.35, f"{day.month}月{day.day}日",
                        SIZE_5, align="center")
             y -= row_h
+        _footer(p, t, v)
         c.showPage()
 
 
