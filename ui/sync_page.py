@@ -222,6 +222,10 @@ class SyncPage(QWidget):
                 sum(1 for p in state.peers if p["role"] == "community")))
         else:
             district = engine.district_peer(self.db)
+            if engine.needs_reenrollment(self.db):
+                lines.append(self.tr("本机数据库已从备份恢复，是新的同步节点：请重新登记"
+                                     "（写出登记申请交给区里，或用登记码联网登记），"
+                                     "区里接受后才能继续同步。"))
             if district is None:
                 lines.append(self.tr("尚未在区里登记：请先“写出登记申请”交给区里，"
                                      "再“导入登记回执”；或用区里给的登记码联网登记。"))
@@ -358,9 +362,11 @@ class SyncPage(QWidget):
         request = self._guard(lambda: engine.read_enroll_request(Path(name)))
         if request is None:
             return
+        again = self.tr("\n这个社区从备份恢复了数据库，接受后原来的同步节点将停用。") \
+            if request.replaces else ""
         answer = QMessageBox.question(self, self.tr("核对指纹"), self.tr(
-            "社区：{0}（{1}）\n指纹：{2}\n\n请电话与社区核对指纹，一致后再接受。接受吗？").format(
-                request.name, request.code, request.fingerprint))
+            "社区：{0}（{1}）\n指纹：{2}{3}\n\n请电话与社区核对指纹，一致后再接受。接受吗？").format(
+                request.name, request.code, request.fingerprint, again))
         if answer != QMessageBox.StandardButton.Yes:
             return
         engine.accept_enroll_request(self.db, request)

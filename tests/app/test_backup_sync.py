@@ -45,6 +45,7 @@ def test_restored_community_reenrolls_and_continues_under_a_new_node(world, tmp_
     a = open_community_db(a_path)
     assert names(a) == ["张三", "李四"]
     assert node(a) != old_node
+    assert engine.needs_reenrollment(a)               # the 同步 page says so
     # Until it enrolls again the district does not know the new node.
     _paths, refused = send(a, district, tmp_path / "4")
     assert refused[0].status == "refused"
@@ -60,6 +61,7 @@ def test_restored_community_reenrolls_and_continues_under_a_new_node(world, tmp_
     # applies), so the work done after the backup stays at the district only; the restore
     # message tells the office to re-enter it (docs/decisions.md).
     assert "赵六" in names(district) and "赵六" not in names(a)
+    assert not engine.needs_reenrollment(a)
     # Work after the restore reaches the district under the new node.
     registry.add_resident(a, {"household_id": household, "name": "钱七",
                                 "id_number": make_id("410102", seq="175")})
