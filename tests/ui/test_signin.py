@@ -183,3 +183,23 @@ def test_smoke_start_needs_a_user_once_accounts_exist(qtbot, office, monkeypatch
     assert "需要登录" in capsys.readouterr().err
     monkeypatch.setenv("GRIDDESK_PASSWORD", "secret12")
     assert run_window(path, smoke=True, user="doc") == 0
+
+
+def test_administrator_adds_a_grid_worker_who_can_then_sign_in(qtbot, office):
+    from ui.accounts_page import AccountDialog
+
+    window = _window(qtbot, office, "admin")
+    dialog = AccountDialog(office, window.accounts_page)
+    qtbot.addWidget(dialog)
+    dialog.field("display_name").setText("李建国")
+    dialog.field("username").setText("lijianguo")
+    dialog.password.setText("secret12")
+    qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
+    assert "至少要负责一个网格" in dialog.error_text("grid_ids")
+    dialog.grid_boxes[0][0].setChecked(True)
+    qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    window.accounts_page.reload()
+    assert window.accounts_page.table.rowCount() == 5
+    session = accounts.sign_in(office, "lijianguo", "secret12")
+    assert session.role == "grid_worker" and session.grid_ids == {office.ids["grid1"]}
