@@ -217,6 +217,16 @@ def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dic
     return p
 
 
+def needs_reenrollment(db: sqlite_utils.Database) -> bool:
+    """Restored from a backup and not yet heard from the district as the new node."""
+    restored = get_meta(db, "restored_at")
+    if not restored or role(db) != "community":
+        return False
+    district = district_peer(db)
+    return district is None or not district["last_import_at"] \
+        or district["last_import_at"] < restored
+
+
 def district_peer(db: sqlite_utils.Database) -> dict[str, Any] | None:
     found = [p for p in store.peers(db, "district") if not p["revoked"]]
     return found[0] if found else None
