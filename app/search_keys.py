@@ -138,6 +138,7 @@ def _split_name(name: str) -> tuple[str, int, list[str], list[str]] | None:
             _syllables(units[surname_len:]))
 
 
+@lru_cache(maxsize=65536)  # a sync snapshot indexes 100,000 residents in one pass
 def name_primary_key(name: str) -> str:
     """The usual reading as "<full pinyin> <first letters>", the surname read as a surname
     (单田芳 → "shantianfang stf"): search ranks these hits first and sorts by them."""
@@ -150,6 +151,7 @@ def name_primary_key(name: str) -> str:
     return f"{''.join(syllables)} {_initials(syllables)}"
 
 
+@lru_cache(maxsize=65536)
 def name_search_key(name: str) -> str:
     """Return the lowercase, space-separated tokens a resident's name is found by.
 

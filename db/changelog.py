@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -10,8 +14,8 @@ import sqlite_utils
 
 # Synced tables are found by shape: every table with an `id`, a `community_id`
 # and a `deleted` column is synced; these hold node-local state instead.
-LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "resident_search", "peers",
-                          "household_search", "resident_numbers"})
+LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "row_clock", "resident_search",
+                          "peers", "household_search", "resident_numbers"})
 
 
 class Change(NamedTuple):
@@ -104,11 +108,78 @@ class ApplyResult:
     # (tbl, row_id, col, kept_value, kept_hlc, lost_value, lost_hlc) per concurrent overwrite
 
 
+Run = list  # [tbl, row_id, owner, [col, ...], [value, ...], [hlc, ...]]: one row's fields
+
+# The stamps of the fields a row had when it arrived here as a new row, packed into one entry
+# per row ("cols" and "hlcs" space-separated, in the same order), instead of one field_clock
+# entry per field: a snapshot of 200,000 rows writes 200,000 index entries, not 2 million.
+# A field's stamp is its field_clock entry when it has one, else the packed one: every later
+# write of the field (a local edit or a newer remote value) goes to field_clock with a newer
+# stamp, so the merge rule is exactly the one of one entry per field.
+# Created by code, like the capture triggers, so it needs no migration of its own.
+ROW_CLOCK_SQL = (
+    "CREATE TABLE IF NOT EXISTS row_clock (tbl TEXT NOT NULL, row_id TEXT NOT NULL, "
+    "cols TEXT NOT NULL, hlcs TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID"
+)
+
+# A bundle bringing at least this many new rows inserts them without per-row triggers; new
+# residents and households get their search rows in one pass afterwards.
+BULK_INDEX_MIN = 1000
+BULK_CACHE_KIB = 256 * 1024   # page cache while applying a big bundle
+# The insert triggers of migration 0001 that keep the local search tables, and what replaces
+# them, set-based, for the ids in temp.bulk_residents / temp.bulk_households.
+SEARCH_INSERT_TRIGGERS = ("resident_search_insert", "resident_digits_insert",
+                          "household_search_insert")
+_BULK_SEARCH_SQL = (
+    "INSERT OR REPLACE INTO resident_search SELECT * FROM resident_search_rows "
+    "WHERE resident_id IN (SELECT id FROM temp.bulk_residents) ORDER BY reading",
+    "INSERT OR IGNORE INTO resident_numbers (resident_id) SELECT r.id FROM temp.bulk_residents b "
+    "JOIN residents r ON r.id = b.id WHERE r.deleted = 0",
+    "INSERT INTO resident_digits (rowid, digits) "
+    "SELECT n.n, lower(COALESCE(r.id_number, '') || ' ' || COALESCE(r.phone, '')) "
+    "FROM temp.bulk_residents b JOIN residents r ON r.id = b.id "
+    "JOIN resident_numbers n ON n.resident_id = r.id WHERE r.deleted = 0",
+    "INSERT OR REPLACE INTO household_search SELECT * FROM household_search_keys "
+    "WHERE household_id IN (SELECT id FROM temp.bulk_households) ORDER BY key",
+)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic collector off while millions of short-lived lists and strings are made
+    (parsing or building a bundle): it would otherwise rescan them all again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
                   max_hlc: str | None = None, unacked_after: str | None = None
                   ) -> ApplyResult:
+    """apply_rows() for a list of single changes (consecutive changes of a row are one run)."""
+    runs: list[Run] = []
+    for ch in changes:
+        if runs and runs[-1][0] == ch.tbl and runs[-1][1] == ch.row_id:
+            last = runs[-1]
+        else:
+            last = [ch.tbl, ch.row_id, ch.owner, [], [], []]
+            runs.append(last)
+        last[3].append(ch.col)
+        last[4].append(ch.value)
+        last[5].append(ch.hlc)
+    return apply_rows(db, runs, max_hlc=max_hlc, unacked_after=unacked_after)
+
+
+def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
+               max_hlc: str | None = None, unacked_after: str | None = None) -> ApplyResult:
     """Apply remote changes, last writer wins per field; nothing is re-logged.
 
+    `runs` are [tbl, row_id, owner, cols, values, hlcs]: fields of one row with their values
+    and stamps (a bundle's "rows"); one row may come in several runs.
     Runs in one transaction: either every change is applied or none is. Changes stamped
     after `max_hlc` never win (a sender's clock far in the future). A field this node
     changed after `unacked_after` (the stamp of our last change the sender confirmed)
@@ -118,104 +189,209 @@ def apply_changes(db: sqlite_utils.Database, changes: Iterable[Change], *,
     from db.connection import node_state, transaction  # connection imports this module
 
     state = node_state(db)
-    tables = synced_tables(db)
+    tables = {name: frozenset(cols) for name, cols in synced_tables(db).items()}
     conn = db.conn
-    rows: dict[tuple[str, str], list[Change]] = {}
-    for ch in changes:
-        cols = tables.get(ch.tbl)
-        if cols is None or ch.col not in cols:
-            raise ValueError(f"unknown field {ch.tbl}.{ch.col}")
-        rows.setdefault((ch.tbl, ch.row_id), []).append(ch)
+    rows: dict[tuple[str, str], list[Run]] = {}
+    for run in runs:
+        tbl, row_id, _owner, cols, values, stamps = run
+        if not (len(cols) == len(values) == len(stamps)):
+            raise ValueError(f"a run of {tbl} has {len(cols)} fields, {len(values)} values")
+        if not cols:
+            continue
+        known_cols = tables.get(tbl)
+        if known_cols is None or not known_cols.issuperset(cols):
+            unknown = [c for c in cols if known_cols is None or c not in known_cols]
+            raise ValueError(f"unknown field {tbl}.{unknown[0] if unknown else cols}")
+        found = rows.get((tbl, row_id))
+        if found is None:
+            rows[(tbl, row_id)] = [run]
+        else:
+            found.append(run)
     result = ApplyResult()
-    me = state.node_id
-    # Rows never seen here are inserted in bulk (a snapshot is almost all such rows);
-    # rows held here go field by field through last-writer-wins.
-    new_rows: dict[tuple[str, tuple[str, ...]], list[list[object]]] = {}
-    new_clock: list[tuple[str, str, str, str]] = []
-    newest = ""
-    with state.logging_suppressed(), transaction(db):
-        conn.execute("PRAGMA defer_foreign_keys = ON")  # parents may come later in the batch
-        known = _known_rows(conn, rows)
-        for (tbl, row_id), row_changes in rows.items():
-            winners: dict[str, Change] = {}
-            for ch in row_changes:
-                if max_hlc is not None and ch.hlc > max_hlc:
-                    result.future += 1
-                    continue
-                if ch.hlc > newest:
-                    newest = ch.hlc
-                best = winners.get(ch.col)
-                if best is None or ch.hlc > best.hlc:
-                    winners[ch.col] = ch
-            if not winners:
-                continue
-            if (tbl, row_id) not in known:
-                cols = tuple(winners)
-                new_rows.setdefault((tbl, cols), []).append(
-                    [row_id, *(winners[c].value for c in cols)])
-                new_clock += [(tbl, row_id, c, winners[c].hlc) for c in cols]
-                result.applied += len(cols)
-                continue
-            current = dict(conn.execute(
-                "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
-            ).fetchall())
-            existing = None
-            if current:
-                cur = conn.execute(f"SELECT * FROM [{tbl}] WHERE id = ?", (row_id,))
-                found = cur.fetchone()
-                if found is not None:
-                    existing = dict(zip([d[0] for d in cur.description], found, strict=True))
-            fresh = []
-            for col, ch in winners.items():
-                held = current.get(col)
-                concurrent = (held is not None and held.endswith("." + me)
-                              and (unacked_after is None or held > unacked_after)
-                              and existing is not None and existing[col] != ch.value)
-                if held is None or ch.hlc > held:
-                    fresh.append(ch)
-                    if concurrent:
-                        result.conflicts.append(
-                            (tbl, row_id, col, ch.value, ch.hlc, existing[col], held))
-                else:
-                    result.stale += 1
-                    if concurrent and ch.hlc != held:
-                        result.conflicts.append(
-                            (tbl, row_id, col, existing[col], held, ch.value, ch.hlc))
-            if not fresh:
-                continue
-            exists = existing is not None or conn.execute(
-                f"SELECT 1 FROM [{tbl}] WHERE id = ?", (row_id,)).fetchone()
-            if exists:
-                sets = ", ".join(f"[{ch.col}] = ?" for ch in fresh)
-                conn.execute(f"UPDATE [{tbl}] SET {sets} WHERE id = ?",
-                             [ch.value for ch in fresh] + [row_id])
-            else:
-                names = ", ".join(["id"] + [f"[{ch.col}]" for ch in fresh])
-                marks = ", ".join("?" for _ in range(len(fresh) + 1))
-                conn.execute(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})",
-                             [row_id] + [ch.value for ch in fresh])
-            conn.executemany(
-                "INSERT INTO field_clock (tbl, row_id, col, hlc) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc",
-                [(tbl, row_id, ch.col, ch.hlc) for ch in fresh],
-            )
-            result.applied += len(fresh)
-        for (tbl, cols), values in new_rows.items():
-            names = ", ".join(["id", *(f"[{c}]" for c in cols)])
-            marks = ", ".join("?" * (len(cols) + 1))
-            conn.executemany(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})", values)
-        conn.executemany("INSERT INTO field_clock (tbl, row_id, col, hlc) VALUES (?, ?, ?, ?)",
-                         new_clock)
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    if len(rows) >= BULK_INDEX_MIN:   # the tables' and indexes' pages stay in memory
+        conn.execute(f"PRAGMA cache_size = {min(cache, -BULK_CACHE_KIB)}")
+    try:
+        with state.logging_suppressed(), transaction(db):
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # parents may come later
+            conn.execute(ROW_CLOCK_SQL)
+            newest = _apply(conn, rows, max_hlc, unacked_after, state.node_id, result)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache}")
     if newest:
         state.clock.observe(newest)   # our next stamps come after everything received
     return result
 
 
-def _known_rows(conn, rows: dict[tuple[str, str], list[Change]]) -> set[tuple[str, str]]:
+def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], list[Run]],
+           max_hlc: str | None, unacked_after: str | None, me: str,
+           result: ApplyResult) -> str:
+    """apply_rows() inside its transaction; returns the newest stamp applied."""
+    # Rows never seen here are inserted in bulk (a snapshot is almost all such rows), their
+    # stamps packed into row_clock; rows held here go field by field through last-writer-wins.
+    new_rows: dict[tuple[str, tuple[str, ...]], list[tuple[object, ...]]] = {}
+    new_clock: list[tuple[str, str, str, str]] = []
+    shapes: dict[tuple[str, tuple[str, ...]], str] = {}   # (tbl, cols) → cols as row_clock has them
+    newest = ""
+    known = _known_rows(conn, rows)
+    for key, row_runs in rows.items():
+        tbl, row_id = key
+        if key not in known and len(row_runs) == 1:
+            # The common case of a snapshot: one run, each field once, none from the future.
+            _t, _r, _o, cols, values, stamps = row_runs[0]
+            top = max(stamps)
+            if (max_hlc is None or top <= max_hlc) and len(set(cols)) == len(cols):
+                if top > newest:
+                    newest = top
+                shape = (tbl, tuple(cols))
+                packed = shapes.get(shape)
+                if packed is None:
+                    packed = shapes[shape] = " ".join(cols)
+                new_rows.setdefault(shape, []).append((row_id, *values))
+                new_clock.append((tbl, row_id, packed, " ".join(stamps)))
+                result.applied += len(cols)
+                continue
+        winners: dict[str, tuple[object, str]] = {}
+        for run in row_runs:
+            for col, value, hlc in zip(run[3], run[4], run[5], strict=True):
+                if max_hlc is not None and hlc > max_hlc:
+                    result.future += 1
+                    continue
+                if hlc > newest:
+                    newest = hlc
+                best = winners.get(col)
+                if best is None or hlc > best[1]:
+                    winners[col] = (value, hlc)
+        if not winners:
+            continue
+        if key not in known:
+            cols = tuple(winners)
+            new_rows.setdefault((tbl, cols), []).append(
+                (row_id, *(winners[c][0] for c in cols)))
+            new_clock.append((tbl, row_id, " ".join(cols),
+                              " ".join(winners[c][1] for c in cols)))
+            result.applied += len(cols)
+            continue
+        result.applied += _merge_held_row(conn, tbl, row_id, winners, me, unacked_after,
+                                          result)
+    with _bulk_insert_triggers_off(conn, new_rows):
+        for (tbl, cols), values in new_rows.items():
+            names = ", ".join(["id", *(f"[{c}]" for c in cols)])
+            marks = ", ".join("?" * (len(cols) + 1))
+            conn.executemany(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})", values)
+    conn.executemany("INSERT INTO row_clock (tbl, row_id, cols, hlcs) VALUES (?, ?, ?, ?)",
+                     new_clock)
+    return newest
+
+
+def _merge_held_row(conn: sqlite3.Connection, tbl: str, row_id: str,
+                    winners: dict[str, tuple[object, str]], me: str, unacked_after: str | None,
+                    result: ApplyResult) -> int:
+    """Last writer wins, field by field, on a row this node holds; returns fields written."""
+    current = dict(conn.execute(
+        "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
+    ).fetchall())
+    packed = conn.execute("SELECT cols, hlcs FROM row_clock WHERE tbl = ? AND row_id = ?",
+                          (tbl, row_id)).fetchone()
+    if packed is not None:
+        current = {**dict(zip(packed[0].split(" "), packed[1].split(" "), strict=True)),
+                   **current}
+    existing = None
+    if current:
+        cur = conn.execute(f"SELECT * FROM [{tbl}] WHERE id = ?", (row_id,))
+        found = cur.fetchone()
+        if found is not None:
+            existing = dict(zip([d[0] for d in cur.description], found, strict=True))
+    fresh: list[tuple[str, object, str]] = []
+    for col, (value, hlc) in winners.items():
+        held = current.get(col)
+        concurrent = (held is not None and held.endswith("." + me)
+                      and (unacked_after is None or held > unacked_after)
+                      and existing is not None and existing[col] != value)
+        if held is None or hlc > held:
+            fresh.append((col, value, hlc))
+            if concurrent:
+                result.conflicts.append((tbl, row_id, col, value, hlc, existing[col], held))
+        else:
+            result.stale += 1
+            if concurrent and hlc != held:
+                result.conflicts.append((tbl, row_id, col, existing[col], held, value, hlc))
+    if not fresh:
+        return 0
+    exists = existing is not None or conn.execute(
+        f"SELECT 1 FROM [{tbl}] WHERE id = ?", (row_id,)).fetchone()
+    if exists:
+        sets = ", ".join(f"[{col}] = ?" for col, _v, _h in fresh)
+        conn.execute(f"UPDATE [{tbl}] SET {sets} WHERE id = ?",
+                     [value for _c, value, _h in fresh] + [row_id])
+    else:
+        names = ", ".join(["id"] + [f"[{col}]" for col, _v, _h in fresh])
+        marks = ", ".join("?" for _ in range(len(fresh) + 1))
+        conn.execute(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})",
+                     [row_id] + [value for _c, value, _h in fresh])
+    conn.executemany(
+        "INSERT INTO field_clock (tbl, row_id, col, hlc) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc",
+        [(tbl, row_id, col, hlc) for col, _v, hlc in fresh],
+    )
+    return len(fresh)
+
+
+# An AFTER INSERT trigger that only acts while capture is on (change capture, audit): inert
+# while remote changes are applied, yet SQLite still runs a frame of its whole body per row.
+_INERT_INSERT_TRIGGER = re.compile(
+    r"^\s*CREATE\s+TRIGGER\s+\S+\s+AFTER\s+INSERT\s+ON\s+\[?(\w+)\]?\s+"
+    r"WHEN\s+gd_logging\(\)\s+BEGIN\b", re.IGNORECASE)
+
+
+@contextmanager
+def _bulk_insert_triggers_off(conn: sqlite3.Connection, new_rows: dict) -> Iterator[None]:
+    """Many new rows: insert them without per-row triggers, all inside the caller's
+    transaction (a failure rolls the dropped triggers back too). Dropped are the insert
+    triggers that only act while capture is on (it is off here: nothing changes), and, for
+    many new residents and households, the search-index triggers, whose rows are then built
+    in one pass for exactly those ids. Every dropped trigger is put back before returning."""
+    counts: dict[str, int] = {}
+    for (tbl, _cols), values in new_rows.items():
+        counts[tbl] = counts.get(tbl, 0) + len(values)
+    if sum(counts.values()) < BULK_INDEX_MIN:
+        yield
+        return
+    triggers = conn.execute(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    dropped = [(name, sql) for name, tbl, sql in triggers
+               if tbl in counts and (m := _INERT_INSERT_TRIGGER.match(sql or ""))
+               and m.group(1) == tbl]
+    search = [(name, sql) for name, _tbl, sql in triggers if name in SEARCH_INSERT_TRIGGERS]
+    bulk_search = (len(search) == len(SEARCH_INSERT_TRIGGERS)
+                   and counts.get("residents", 0) + counts.get("households", 0)
+                   >= BULK_INDEX_MIN)
+    if bulk_search:
+        dropped += search
+    for name, _sql in dropped:
+        conn.execute(f"DROP TRIGGER [{name}]")
+    yield
+    if bulk_search:
+        for tbl in ("residents", "households"):
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{tbl} (id TEXT PRIMARY KEY)")
+            conn.execute(f"DELETE FROM temp.bulk_{tbl}")
+            conn.executemany(f"INSERT OR IGNORE INTO temp.bulk_{tbl} (id) VALUES (?)",
+                             [(v[0],) for (t, _c), vs in new_rows.items() if t == tbl
+                              for v in vs])
+        for sql in _BULK_SEARCH_SQL:
+            conn.execute(sql)
+        for tbl in ("residents", "households"):
+            conn.execute(f"DELETE FROM temp.bulk_{tbl}")
+    for _name, sql in dropped:
+        conn.execute(sql)
+
+
+def _known_rows(conn, rows: dict[tuple[str, str], list[Run]]) -> set[tuple[str, str]]:
     """Which of these rows this node already holds (every held row has field stamps)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_rows (tbl TEXT, row_id TEXT)")
     conn.execute("DELETE FROM temp.incoming_rows")
     conn.executemany("INSERT INTO temp.incoming_rows VALUES (?, ?)", list(rows))
     return set(conn.execute(
         "SELECT i.tbl, i.row_id FROM temp.incoming_rows i WHERE EXISTS "
-        "(SELECT 1 FROM field_clock f WHERE f.tbl = i.tbl AND f.row_id = i.row_id)"))
+        "(SELECT 1 FROM field_clock f WHERE f.tbl = i.tbl AND f.row_id = i.row_id) "
+        "OR EXISTS (SELECT 1 FROM row_clock r WHERE r.tbl = i.tbl AND r.row_id = i.row_id)"))

@@ -25,7 +25,7 @@ from nacl.public import Box
 from app.sync.keys import NodeKeys, box_key, verify_key
 
 MAGIC = b"GRIDDESK-SYNC\n"
-FORMAT = 1
+FORMAT = 2                     # 2: changes travel as row runs ("rows"); 1 is still read
 SUFFIX = ".gdsync"
 MAX_HEADER = 16 * 1024
 MAX_PAYLOAD = 2 * 1024**3      # decompressed; refuses zip bombs
@@ -53,12 +53,12 @@ def seal(header: dict[str, Any], content: dict[str, Any], keys: NodeKeys,
     return _seal(header, text.encode(), keys, recipient_box)
 
 
-def seal_json(header: dict[str, Any], manifest: dict[str, Any], changes_json: bytes,
+def seal_json(header: dict[str, Any], manifest: dict[str, Any], rows_json: bytes,
               keys: NodeKeys, recipient_box: str) -> bytes:
-    """Like seal(), with the changes already serialized (by SQLite) as a UTF-8 JSON array."""
+    """Like seal(), with the changes already serialized as a UTF-8 JSON array of row runs."""
     content = b"".join([
         b'{"manifest":', json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode(),
-        b',"changes":', changes_json, b"}"])
+        b',"rows":', rows_json, b"}"])
     return _seal(header, content, keys, recipient_box)
 
 

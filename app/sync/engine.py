@@ -261,7 +261,8 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
     out = []
     seq_from = peer["acked_seq"]
     for i, bound in enumerate(bounds, 1):
-        text, counts, count = store.changes_json(db, seq_from, bound, owners)
+        with changelog.gc_paused():
+            text, counts, count = store.changes_rows(db, seq_from, bound, owners)
         seq_to = last if bound is None else bound
         header = {"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
                   "bundle_id": bundle_id, "part": i, "parts": len(bounds), "created": created}
@@ -380,10 +381,24 @@ def check_header(db: sqlite_utils.Database, sealed: fmt.Sealed) -> dict[str, Any
 
 
 def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
+    with changelog.gc_paused():
+        return _import_checked(db, data, name)
+
+
+def _bundle_rows(content: dict[str, Any]) -> list[list[Any]]:
+    """The row runs of a bundle: format 2's "rows", or format 1's one change per entry
+    [seq, tbl, row_id, col, value, hlc, node, owner] (a bundle from an older version)."""
+    if "rows" in content:
+        return content["rows"]
+    return [[r[1], r[2], r[7], [r[3]], [r[4]], [r[5]]] for r in content["changes"]]
+
+
+def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
     sealed = fmt.read_sealed(data)
     peer = check_header(db, sealed)
     content = fmt.open_sealed(sealed, keys(db), peer["sign_key"], peer["box_key"])
-    manifest, rows = content["manifest"], content["changes"]
+    manifest, rows = content["manifest"], _bundle_rows(content)
+    del content
     if manifest["schema_version"] > migrate.LATEST:
         raise BundleError("newer_schema", f"“{peer['name']}”的程序版本比本机新，"
                           "请先升级本机的社区网格通，再导入这个同步包。")
@@ -394,16 +409,15 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
     if _foreign_rows(db, rows, _owners_allowed(db, peer)):
         raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
                           "请联系区里核实。")
-    change = changelog.Change
-    changes = [change(r[1], r[2], r[3], r[4], r[5], r[6], r[0], r[7]) for r in rows]
+    count = sum(len(r[3]) for r in rows)
     me = node_state(db).node_id
     with transaction(db):
         duplicate = manifest["seq_to"] <= peer["received_seq"]
         # Our changes they had confirmed before this bundle were known when they made
         # theirs; later ones may not have been: a different value there is a conflict.
         # (Their acks in this bundle say what they hold now, not what they knew then.)
-        result = changelog.apply_changes(db, changes, max_hlc=_future_limit(db),
-                                         unacked_after=peer["acked_hlc"])
+        result = changelog.apply_rows(db, rows, max_hlc=_future_limit(db),
+                                      unacked_after=peer["acked_hlc"])
         acked = int(manifest["acks"].get(me, 0))
         if acked > peer["acked_seq"]:
             store.update_peer(db, peer["node_id"], acked_seq=acked,
@@ -420,7 +434,7 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
         status = "duplicate" if duplicate and not result.applied else "applied"
         store.log_event(db, now_text(), peer["node_id"], "import",
                         sealed.header.get("bundle_id"), status, result.applied,
-                        f"{name}: {len(changes)} changes, {result.stale} older, "
+                        f"{name}: {count} changes, {result.stale} older, "
                         f"{result.future} future, {len(result.conflicts)} conflicts")
     if status == "duplicate":
         message = f"这个同步包已经导入过，没有新的变更（来自“{peer['name']}”）。"
@@ -442,11 +456,12 @@ def _foreign_rows(db: sqlite_utils.Database, rows: list[list[Any]], allowed: set
     """Whether a bundle touches rows its sender may not send: the owner it declares, an
     org unit it moves a row into, and the owner of the row as held here must all be
     allowed (else one community could edit or take another's rows by relabelling them)."""
-    if any(r[7] not in allowed for r in rows):
+    if any(r[2] not in allowed for r in rows):
         return True
-    if any(r[4] not in allowed for r in rows if r[3] == "community_id"):
+    if any(r[4][r[3].index("community_id")] not in allowed
+           for r in rows if "community_id" in r[3]):
         return True
-    return not store.owners_of(db, {(r[1], r[2]) for r in rows}) <= allowed
+    return not store.owners_of(db, {(r[0], r[1]) for r in rows}) <= allowed
 
 
 def _owners_allowed(db: sqlite_utils.Database, peer: dict[str, Any]) -> set[str]:
