@@ -9,7 +9,7 @@ printed through the system print dialog or saved, and only then logged in print_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -116,25 +116,39 @@ class CasePrint(QObject):
 
 
 def print_cases(parent: QWidget, db, case_ids: Sequence[str],
-                forms: Sequence[str] = NOTICE_SET, title: str | None = None,
+                forms: Sequence[str] = NOTICE_SET, title: str | None = None, *,
+                user: str | None = None, on_logged: Callable[[], None] | None = None,
                 by: str | None = None) -> CasePrint | None:
     """Build the forms of the cases in the background, preview, print or save, then log.
     `forms`: any of notice pledge card seal board release (release needs a released case).
-    `by`: who prints (the signed-in user); the computer's user name when None.
+    `user` (or `by`): who prints; the signed-in account or the computer's user when None.
+    `on_logged()` is called after a print or save was logged (refresh the case's log).
     Returns the running CasePrint (None when nothing is selected)."""
     if not case_ids:
         QMessageBox.information(parent, title or "打印", "请先选择要打印的案例。")
         return None
     if title is None:
         title = "解除居家隔离通知书" if tuple(forms) == ("release",) else "居家隔离文书"
-    return CasePrint(parent, db, case_ids, forms, title, by).start()
+    job = CasePrint(parent, db, case_ids, forms, title, user if user is not None else by)
+    if on_logged is not None:
+        job.printed.connect(lambda _ids: on_logged())
+    return job.start()
 
 
-def print_new_today(parent: QWidget, db, by: str | None = None) -> CasePrint | None:
+def print_release(parent: QWidget, db, case_id: str, *, user: str | None = None,
+                  on_logged: Callable[[], None] | None = None) -> CasePrint | None:
+    """The release form (解除通知书, stub and QR code) of a released case."""
+    return print_cases(parent, db, [case_id], ("release",), "解除居家隔离通知书", user=user,
+                       on_logged=on_logged)
+
+
+def print_new_today(parent: QWidget, db, *, user: str | None = None,
+                    on_logged: Callable[[], None] | None = None) -> CasePrint | None:
     """Everything new: the notice sets of every open case with a form never printed."""
     case_ids = isolation_print.cases_new_today(db)
     if not case_ids:
         QMessageBox.information(parent, "打印新案例文书", "没有未打印过文书的案例。")
         return None
     return print_cases(parent, db, case_ids, NOTICE_SET,
-                       f"居家隔离文书（新案例 {len(case_ids)} 个）", by)
+                       f"居家隔离文书（新案例 {len(case_ids)} 个）", user=user,
+                       on_logged=on_logged)

@@ -154,10 +154,16 @@ def test_missing_data_and_bad_templates_say_what_to_do_without_a_preview(
     assert office["case_forms"].count == 0 and office["print_log"].count == 0
 
 
-def test_release_form_and_everything_new_today(qtbot, host, office, messages):
+def test_release_form_and_everything_new_today(qtbot, host, office, messages, tmp_path):
     released = released_case(office, "曾志伟")
-    job = run(qtbot, case_print.print_cases(host, office, [released], ("release",)))
+    logged = []
+    job = run(qtbot, case_print.print_release(host, office, released, user="刘书记",
+                                              on_logged=lambda: logged.append(1)))
     assert job.preview is not None and job.title == "解除居家隔离通知书"
+    job.preview.save_to(tmp_path / "解除.pdf")
+    assert logged == [1]
+    assert [(e.form, e.printed_by) for e in ip.print_log(office, released)] == [
+        ("release", "刘书记")]
     job.preview.close()
     a, b = add_case(office, "张三"), add_case(office, "单田芳")
     job = run(qtbot, case_print.print_new_today(host, office))
