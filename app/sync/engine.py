@@ -218,13 +218,12 @@ def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dic
 
 
 def needs_reenrollment(db: sqlite_utils.Database) -> bool:
-    """Restored from a backup and not yet heard from the district as the new node."""
-    restored = get_meta(db, "restored_at")
-    if not restored or role(db) != "community":
+    """Restored from a backup and not yet heard from the district as the new node (the
+    restore set every peer's received sequence back to 0)."""
+    if not get_meta(db, "restored_at") or role(db) != "community":
         return False
     district = district_peer(db)
-    return district is None or not district["last_import_at"] \
-        or district["last_import_at"] < restored
+    return district is None or district["received_seq"] == 0
 
 
 def district_peer(db: sqlite_utils.Database) -> dict[str, Any] | None:
