@@ -242,6 +242,21 @@ def test_the_release_form_has_stub_masked_id_tests_trio_and_qr(office):
     assert payload.isascii()
 
 
+def test_the_release_forms_qr_code_reads_back_from_the_printed_page(office):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    case_id = released_case(office)
+    data, issued = ip.release_pdf(office, case_id)
+    document = pdfium.PdfDocument(data)
+    bitmap = document[0].render(scale=200 / 72, grayscale=True)
+    try:
+        (code,) = zxingcpp.read_barcodes(bitmap.to_numpy())
+    finally:
+        bitmap.close()
+        document.close()
+    assert code.text == (f"GRIDDESK RELEASE;NO={issued[0].serial};KIND=home_isolation;"
+                         "START=2026-11-20;END=2026-11-26;RELEASED=2026-11-27")
+
+
 def test_release_of_an_open_case_is_refused(office):
     case_id = add_case(office)
     with pytest.raises(FormError) as err:
