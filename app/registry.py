@@ -9,7 +9,13 @@ from typing import Any
 
 import sqlite_utils
 
-from app.accounts import require, require_household, require_resident, require_unit
+from app.accounts import (
+    grid_scope,
+    require,
+    require_household,
+    require_resident,
+    require_unit,
+)
 from app.errors import FormError
 from app.search_keys import normalize_query
 from app.validation import (
@@ -504,15 +510,48 @@ def search_residents(db: sqlite_utils.Database, text: str, limit: int = 2000) ->
     people = not (query.isdigit() and len(query) < 4) and "-" not in address
     # No address is spelt in pinyin, and one character (单, 楼) would match every address.
     places = len(query) > 1 and not (query.isascii() and query.isalpha())
-    return q.search_resident_ids(db, query, address, people=people, places=places,
-                                 limit=limit)
+    found = q.search_resident_ids(db, query, address, people=people, places=places,
+                                  limit=limit)
+    grids = grid_scope(db)
+    if grids is None or not found:
+        return found
+    marks = ",".join("?" * len(found))
+    mine = {r[0] for r in db.conn.execute(
+        "SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id "
+        "JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id "
+        f"JOIN compounds c ON c.id = b.compound_id WHERE r.id IN ({marks}) "
+        f"AND c.grid_id IN ({','.join('?' * len(grids))})", [*found, *grids])}
+    return [i for i in found if i in mine]
 
 
-household_ids = q.household_ids
+# A grid worker's lists hold their own grids only (app.accounts.grid_scope); everyone else's
+# the whole community.
+
+def household_ids(db: sqlite_utils.Database, scope: str | None = None,
+                  scope_id: str | None = None) -> list[str]:
+    grids = grid_scope(db) if scope is None else None
+    if grids is None:
+        return q.household_ids(db, scope, scope_id)
+    return [h for g in sorted(grids) for h in q.household_ids(db, "grid", g)]
+
+
+def tree_nodes(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
+    nodes = q.tree_nodes(db)
+    grids = grid_scope(db)
+    if grids is None:
+        return nodes
+    compounds = [c for c in nodes["compounds"] if c["grid_id"] in grids]
+    kept = {c["id"] for c in compounds}
+    buildings = [b for b in nodes["buildings"] if b["compound_id"] in kept]
+    kept = {b["id"] for b in buildings}
+    return {"grids": [g for g in nodes["grids"] if g["id"] in grids], "compounds": compounds,
+            "buildings": buildings, "units": [u for u in nodes["units"]
+                                              if u["building_id"] in kept]}
+
+
 household_rows = q.household_rows
 resident_rows = q.resident_rows
 residents_of_household = q.residents_of_household
-tree_nodes = q.tree_nodes
 party_members = q.party_members
 counts = q.counts
 get = q.get

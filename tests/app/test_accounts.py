@@ -7,6 +7,7 @@ import pytest
 from app import accounts, audit, ledger_export, registry
 from app.accounts import PermissionDenied, SignInError
 from app.errors import FormError
+from db import registry as db_registry
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_each_role_is_held_to_its_limits_in_app(office, tmp_path):
 
     accounts.sign_in(office, "wang", "secret12")       # grid worker of the first grid
     registry.edit_resident(office, ids["张三"], {"note": "已走访"})
-    other_grid_unit = registry.tree_nodes(office)["units"][-1]["id"]   # 棉纺宿舍: grid 2
+    other_grid_unit = db_registry.tree_nodes(office)["units"][-1]["id"]   # 棉纺宿舍: grid 2
     with pytest.raises(PermissionDenied) as scope:
         registry.add_household(office, {"unit_id": other_grid_unit, "door_number": "101"})
     assert "不在您负责的网格内" in scope.value.message
@@ -134,3 +135,19 @@ def test_command_line_needs_a_user_once_accounts_exist(office, tmp_path, monkeyp
     assert "片医不能导出台账" in capsys.readouterr().err
     accounts.forget_all()
     assert main(["--user", "admin", *args]) == 0 and out.exists()
+
+
+def test_a_grid_workers_lists_hold_their_own_grids_only(office):
+    other_grid_unit = db_registry.tree_nodes(office)["units"][-1]["id"]   # 棉纺宿舍: grid 2
+    registry.add_household(office, {"unit_id": other_grid_unit, "door_number": "101"})
+    everyone = registry.household_ids(office)
+    accounts.sign_out(office)
+    accounts.sign_in(office, "wang", "secret12")
+    mine = registry.household_ids(office)
+    assert set(mine) < set(everyone) and office.ids["h501"] in mine
+    nodes = registry.tree_nodes(office)
+    assert [g["name"] for g in nodes["grids"]] == ["第一网格"]
+    assert {c["name"] for c in nodes["compounds"]} == {"锦绣花园"}
+    assert registry.search_residents(office, "单田芳") == [office.ids["单田芳"]]  # grid 1
+    accounts.sign_in(office, "doc", "secret12")
+    assert registry.household_ids(office) == everyone
