@@ -611,21 +611,24 @@ def describe(info: BackupInfo) -> str:
     return f"备份时间：{when}\n社区：{who}\n数据：{counts}"
 
 
-def record_manual_backup(db: sqlite_utils.Database, info: BackupInfo) -> None:
-    """Remember the last 立即备份 (when, where) for the 设置 page; meta is local, never synced."""
-    from db.connection import set_meta, transaction
-
-    with transaction(db):
-        set_meta(db, "backup_last_manual", json.dumps(
-            {"at": info.created, "path": str(info.path)}, ensure_ascii=False))
+def _manual_record(db_path: Path) -> Path:
+    return auto_folder(db_path) / f"{Path(db_path).stem}-last-manual.json"
 
 
-def last_manual_backup(db: sqlite_utils.Database) -> tuple[str, str] | None:
-    raw = store.meta(db.conn, "backup_last_manual")
-    if not raw:
-        return None
+def record_manual_backup(db_path: Path, info: BackupInfo) -> None:
+    """Remember the last 立即备份 (when, where) for the 设置 page, in a small file beside the
+    automatic backups (nothing to write into the database, nothing to sync)."""
+    record = _manual_record(db_path)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_name(f".{record.name}.part")
+    tmp.write_text(json.dumps({"at": info.created, "path": str(info.path)},
+                              ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, record)
+
+
+def last_manual_backup(db_path: Path) -> tuple[str, str] | None:
     try:
-        data = json.loads(raw)
+        data = json.loads(_manual_record(db_path).read_text(encoding="utf-8"))
         return str(data["at"]), str(data["path"])
-    except (ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -165,12 +165,16 @@ class BackupSection(QGroupBox):
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_EVERY_MS)
         self.timer.timeout.connect(self.auto_backup_if_due)
-        self.timer.start()
         self.first = QTimer(self)
         self.first.setSingleShot(True)
         self.first.timeout.connect(self.auto_backup_if_due)
-        self.first.start(FIRST_CHECK_MS)
         QTimer.singleShot(0, self, self._watch_window)
+
+    def start_schedule(self) -> None:
+        """Automatic backups: a little after start, then checked every half hour. Started by
+        the launcher for the real window (a window a test builds makes none by itself)."""
+        self.first.start(FIRST_CHECK_MS)
+        self.timer.start()
 
     # --- state -----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -181,7 +185,7 @@ class BackupSection(QGroupBox):
             text += "\n" + self.auto_error
         self.last_auto.setText(text)
         self.last_auto.setStyleSheet(WARN if self.auto_error else "")
-        manual = backup.last_manual_backup(self.db)
+        manual = backup.last_manual_backup(self.db_path)
         self.last_manual.setText(self.tr("{0} → {1}").format(manual[0].replace("T", " "),
                                                              manual[1])
                                  if manual else self.tr("还没有备份到U盘"))
@@ -295,7 +299,7 @@ class BackupSection(QGroupBox):
         self._close_progress()
         if self.stopped:     # the window closed meanwhile
             return
-        backup.record_manual_backup(self.db, info)
+        backup.record_manual_backup(self.db_path, info)
         self.refresh()
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("备份完成"), self.tr(
             "已备份并校验：\n{0}\n{1}\n\n请把U盘放在安全的地方，并记住口令。").format(

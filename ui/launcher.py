@@ -78,6 +78,7 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
     while True:
         window = MainWindow(db, path, session)
         window.show()
+        _start_automatic_backups(window)
         if notice:
             QTimer.singleShot(0, lambda w=window, n=notice: QMessageBox.information(
                 w, "已从备份恢复", n))
@@ -146,6 +147,14 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None):
     if session is not None:
         accounts.remember(path, session)
     return session
+
+
+def _start_automatic_backups(window) -> None:
+    from ui.backup_section import BackupSection
+
+    section = window.findChild(BackupSection)
+    if section is not None:
+        section.start_schedule()
 
 
 def _apply_restore(path: Path) -> str:

@@ -126,6 +126,9 @@ def test_wrong_passphrase_in_the_window_changes_nothing(qtbot, window, community
 def test_automatic_backup_runs_off_the_window_and_shows_its_time(qtbot, window, tmp_path):
     section = window.findChild(BackupSection)
     assert "还没有自动备份" in section.last_auto.text()
+    assert not section.timer.isActive()             # the launcher starts the schedule
+    section.start_schedule()
+    assert section.timer.isActive() and section.first.isActive()
     with qtbot.waitSignal(section.backup_done, timeout=30000) as made:
         assert section.auto_backup_if_due() is not None
     assert made.args[0].path.parent == tmp_path / "backups"
