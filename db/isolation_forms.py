@@ -17,7 +17,7 @@ SELECT k.*, r.name, r.sex, r.id_number, r.birth_date, r.phone AS resident_phone,
        coalesce(k.household_id, r.household_id) AS place_id,
        c.name AS compound, b.name AS building, u.name AS unit, h.door_number AS door,
        h.phone AS household_phone,
-       o.name AS community, o.code AS community_code,
+       o.name AS community, o.code AS community_code, st.name AS street, di.name AS district,
        gw.name AS grid_worker, gw.phone AS grid_worker_phone,
        po.name AS police, po.phone AS police_phone,
        dr.name AS doctor, dr.phone AS doctor_phone
@@ -28,6 +28,8 @@ LEFT JOIN units u ON u.id = h.unit_id
 LEFT JOIN buildings b ON b.id = u.building_id
 LEFT JOIN compounds c ON c.id = b.compound_id
 LEFT JOIN org_units o ON o.id = k.community_id
+LEFT JOIN org_units st ON st.id = o.parent_id
+LEFT JOIN org_units di ON di.id = st.parent_id
 LEFT JOIN staff gw ON gw.id = k.grid_worker_id AND gw.deleted = 0
 LEFT JOIN staff po ON po.id = k.police_id AND po.deleted = 0
 LEFT JOIN staff dr ON dr.id = k.doctor_id AND dr.deleted = 0

@@ -64,7 +64,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "name": ("姓名", "请在居民信息中填写姓名"),
     "sex": ("性别", "请在居民信息中填写性别或身份证号"),
     "id_number": ("身份证号", "请在居民信息中填写身份证号"),
-    "id_masked": ("身份证号", "请在居民信息中填写身份证号"),
+    "id_masked": ("身份证号（中间隐去）", "请在居民信息中填写身份证号"),
     "phone": ("联系电话", "请在案例或居民信息中填写联系电话"),
     "address": ("隔离地址", "请在案例中选择隔离所在的住户（或先为该居民登记住户）"),
     "compound": ("楼院", "请在案例中选择隔离所在的住户"),
@@ -176,10 +176,12 @@ class CaseSheet:
         missing (nothing is drawn with a blank)."""
         ctx = dict(self.context)
         ctx["serial"] = self.serials.get(form)
-        if form == "release":
+        if form == "release" or "release_basis" in template.fields:
+            # The release template says how each basis reads (期满, 核酸阴性, 无症状).
+            wording = template if form == "release" else load_form_template("release")
             basis = {"period": "basis_period", "tests": "basis_tests",
                      "symptoms": "basis_symptoms"}
-            parts = [template.text(key, ctx) for code, key in basis.items()
+            parts = [wording.text(key, ctx) for code, key in basis.items()
                      if code in self.release_basis]
             ctx["release_basis"] = "，".join(parts) if parts else None
         used = template.fields | ({"n"} if form == "card" else set())
@@ -217,7 +219,7 @@ def make_sheet(row: Mapping, housemates: Sequence[str], tests: Sequence[Mapping]
         f"{TEST_RESULTS.get(t['result'], t['result'])}" for t in tests)
     context: dict[str, str | None] = {
         "community": row["community"], "community_code": row["community_code"],
-        "street": None, "district": None,
+        "street": row["street"], "district": row["district"],
         "kind": kind, "name": row["name"], "sex": _sex(row["sex"], row["id_number"]),
         "id_number": row["id_number"], "id_masked": mask_id(row["id_number"]),
         # No phone on file: a line for the person to write it on (the pledge is theirs).

@@ -454,3 +454,18 @@ def test_the_signed_in_account_is_who_prints(office):
     _, issued = ip.notice_set_pdf(office, [case_id], ("card",))
     ip.record_print(office, issued, 1, "打印机A")
     assert ip.print_log(office, case_id)[0].printed_by == "王网格"
+
+
+def test_every_field_a_template_may_name_has_a_value_for_a_full_case(office, tmp_path):
+    from app.documents.isolation_forms import FIELDS
+
+    fields = [f for f in FIELDS if f not in ("n", "early_reason")]
+    office_template(tmp_path, "pledge", bundled("pledge").replace(
+        'closing = "', 'closing = "' + "".join(f"[{{{f}}}]" for f in fields)))
+    case_id = released_case(office, arrived_on="2026-11-19")
+    text = flat(pages_text(ip.notice_set_pdf(office, [case_id], ("pledge",))[0])[0])
+    for expected in ("[长江路社区]", "[410102007003]", "[林山寨街道]", "[中原区]", "[上海市]",
+                     "[王网格]", "[13700002222]", "[2026年11月27日]", "[2026年11月19日]",
+                     "[居家隔离期满，核酸检测结果均为阴性，无发热等症状]"):
+        assert expected in text, expected
+    assert "[]" not in text
