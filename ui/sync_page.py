@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.database import open_community_db
 from app.errors import FormError
-from app.sync import client, engine
+from app.sync import client, clockcheck, engine
 from app.sync.bundle import BundleError
 from app.sync.usb import removable_folders
 from db import sync as store  # plain reads of sync state
@@ -236,6 +236,7 @@ class SyncPage(QWidget):
                     when(district["last_export_at"]), when(district["last_import_at"])))
                 lines.append(self.tr("区里尚未确认的变更：{0} 项").format(
                     state.unacknowledged.get(district["node_id"], 0)))
+        lines += clockcheck.clock_warnings(self.db)
         lines.append(self.tr("待查看的冲突：{0} 项").format(state.conflicts))
         self.state.setText("\n".join(lines))
         rows = store.conflicts(self.db)

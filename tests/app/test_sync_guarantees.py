@@ -21,6 +21,7 @@ from app.database import open_community_db
 from app.demo import build_demo
 from app.sync import bundle as fmt
 from app.sync import engine
+from app.sync.clockcheck import clock_warnings
 from db import changelog, migrate
 from db import sync as store
 from db.connection import transaction
@@ -444,6 +445,14 @@ def test_a_community_clock_a_year_ahead_never_wins_and_is_reported(world, tmp_pa
     assert phone(district, li) == "13966660000"                      # the future did not win
     # the district's clock was not dragged a year ahead by what it saw
     assert district._griddesk.clock.last < f"{time.time_ns() // 1_000_000 + 60_000:013d}"
+    # the district's 同步 page keeps saying so, naming the office
+    (warning,) = clock_warnings(district)
+    assert "长江路社区" in warning and "日期和时间" in warning
+    # the office sets its clock right: it is told that its own stamps run ahead
+    assert clock_warnings(a) == []
+    monkeypatch.setattr(a._griddesk.clock, "_wall", lambda: time.time_ns() // 1_000_000)
+    (warning,) = clock_warnings(a)
+    assert "本机时钟" in warning and "天" in warning
 
 
 def test_a_district_clock_a_year_ahead_does_not_win_at_the_community(world, tmp_path,
@@ -504,10 +513,12 @@ def test_changes_from_the_future_are_not_lost_once_the_clocks_agree(world, tmp_p
         _paths, (outcome,) = send(district, a, tmp_path / "3")
         assert outcome.details["future"] >= 1 and "时间" in outcome.message
         assert phone(a, zhang) is None
+        assert any("中原区" in w for w in clock_warnings(a))
     # the office sets its clock right; the district's next bundle carries the change again
     _paths, (outcome,) = send(district, a, tmp_path / "4")
     assert outcome.status == "applied" and outcome.details["future"] == 0
     assert phone(a, zhang) == "13912120000"
+    assert clock_warnings(a) == []
     send(a, district, tmp_path / "5")
     assert rows_of(a, [owner(a), owner(district)]) == rows_of(district,
                                                               [owner(a), owner(district)])
