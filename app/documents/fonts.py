@@ -138,7 +138,9 @@ class FontSet:
     def _glyph(self, ch: str, role: str) -> tuple[str, float]:
         primary = self.title if role == "title" else self.body
         font = primary
-        if not primary.covers(ch) and not ch.isspace():
+        if not primary.covers(ch):
+            # Spaces too: a font without the ideographic space (U+3000, the paragraph
+            # indent) would draw it as a box.
             chain = (primary, *(f for f in (self.body, *self.fallbacks) if f is not primary))
             font = next((f for f in chain if f.covers(ch)), primary)
         glyph = (font.name, pdfmetrics.stringWidth(ch, font.name, 1))

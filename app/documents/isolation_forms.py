@@ -486,7 +486,7 @@ def draw_notice(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> Non
     _cut_line(p, top, t.text("cut", v))
     y = top - 11 * mm
     p.text(CENTRE, y, t.text("receipt_title", v), SIZE_3, role="title", align="center")
-    p.text(RIGHT, y, f"编号：{sheet.serials.get('notice', '')}", SIZE_5, align="right")
+    p.text(RIGHT, top - 5 * mm, f"编号：{sheet.serials.get('notice', '')}", 9, align="right")
     y -= 9 * mm
     for line in receipt_lines:
         p.text(MARGIN_LEFT, y, line, receipt_size)

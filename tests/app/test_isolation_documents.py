@@ -5,7 +5,9 @@ templates an office edits, missing data, the print log and `griddesk print notic
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, datetime
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -469,3 +471,29 @@ def test_every_field_a_template_may_name_has_a_value_for_a_full_case(office, tmp
                      "[居家隔离期满，核酸检测结果均为阴性，无发热等症状]"):
         assert expected in text, expected
     assert "[]" not in text
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.exists(), reason="needs fonts-dejavu-core")
+def test_characters_the_office_font_lacks_fall_back_per_character(office, tmp_path,
+                                                                   monkeypatch):
+    # A stand-in for an office 仿宋 that has Latin letters and digits but no Chinese: every
+    # line mixes both fonts, and reads back whole.
+    fonts = tmp_path / "office-fonts"
+    fonts.mkdir()
+    shutil.copy(DEJAVU, fonts / "simfang.ttf")
+    monkeypatch.setenv(doc_fonts.FONT_DIRS_ENV, str(fonts))
+    office_fonts = doc_fonts.document_fonts()
+    assert office_fonts.body.source == "office"
+    # The paragraph indent (U+3000), which DejaVu lacks, is not left to draw as a box.
+    assert {name for name, _ in office_fonts.runs("\u3000\u3000根据")} == {
+        office_fonts.fallbacks[0].name}
+    case_id = add_case(office)
+    data, issued = ip.notice_set_pdf(office, [case_id])
+    assert data.count(b"/FontFile2") >= 2
+    notice = flat(pages_text(data)[0])
+    for text in ("张三", "锦绣花园 3号楼2单元501", "2026年11月20日", "37.3℃", issued[0].serial):
+        assert text in notice, text
+    assert_line_breaking(pages_text(data))
