@@ -279,3 +279,26 @@ def test_cancelled_backup_and_restore_leave_nothing(community, tmp_path):
         backup.stage_restore(made.path, db_path, "pw", cancelled=lambda: True)
     assert not backup.staged_path(db_path).exists()
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_restore_on_another_computer_with_no_database_yet(community, tmp_path, monkeypatch):
+    made = backup.create_backup(community, tmp_path / "usb", passphrase="pw",
+                                kdf_limits=FAST_KDF)
+    before = table_contents(tmp_path / "community.sqlite")
+    monkeypatch.setenv("GRIDDESK_DATA_DIR", str(tmp_path / "new-pc"))
+    target = tmp_path / "new-pc" / "griddesk.sqlite"
+    target.parent.mkdir()
+    info, aside = backup.restore_backup(made.path, target, "pw")
+    assert aside is None and info.counts["residents"] == 4
+    assert table_contents(target) == before
+    opened = open_community_db(target)
+    assert get_meta(opened, "restored_from") == node_state(community).node_id
+    opened.conn.close()
+
+
+def test_a_stale_lock_of_a_crashed_window_does_not_block_the_command_line(tmp_path):
+    db_path = tmp_path / "x.sqlite"
+    lock = Path(f"{db_path}.lock")
+    assert not backup.in_use_by_window(db_path)
+    lock.write_text("999999999\nGridDesk\nhost\n")     # no such process
+    assert not backup.in_use_by_window(db_path)
