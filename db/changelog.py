@@ -231,7 +231,7 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], list[Run]],
     # stamps packed into row_clock; rows held here go field by field through last-writer-wins.
     new_rows: dict[tuple[str, tuple[str, ...]], list[tuple[object, ...]]] = {}
     new_clock: list[tuple[str, str, str, str]] = []
-    shapes: dict[tuple[str, tuple[str, ...]], str] = {}   # (tbl, cols) → cols as row_clock has them
+    shapes: dict[tuple[str, tuple[str, ...]], str] = {}   # (tbl, cols) → row_clock's cols
     newest = ""
     known = _known_rows(conn, rows)
     for key, row_runs in rows.items():
@@ -240,13 +240,13 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], list[Run]],
             # The common case of a snapshot: one run, each field once, none from the future.
             _t, _r, _o, cols, values, stamps = row_runs[0]
             top = max(stamps)
-            if (max_hlc is None or top <= max_hlc) and len(set(cols)) == len(cols):
+            shape = (tbl, tuple(cols))
+            packed = shapes.get(shape)
+            if packed is None:   # a new shape: its columns as row_clock has them, or ""
+                packed = shapes[shape] = " ".join(cols) if len(set(cols)) == len(cols) else ""
+            if packed and (max_hlc is None or top <= max_hlc):
                 if top > newest:
                     newest = top
-                shape = (tbl, tuple(cols))
-                packed = shapes.get(shape)
-                if packed is None:
-                    packed = shapes[shape] = " ".join(cols)
                 new_rows.setdefault(shape, []).append((row_id, *values))
                 new_clock.append((tbl, row_id, packed, " ".join(stamps)))
                 result.applied += len(cols)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -257,24 +258,29 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
     bundle_id = uuid7()
     created = now_text()
     code = own_code(db)
-    out = []
+    sealed = []
     seq_from = peer["acked_seq"]
-    for i, bound in enumerate(bounds, 1):
-        with changelog.gc_paused():
-            text, counts, count = store.changes_rows(db, seq_from, bound, owners)
-        seq_to = last if bound is None else bound
-        header = {"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
-                  "bundle_id": bundle_id, "part": i, "parts": len(bounds), "created": created}
-        manifest = {"schema_version": migrate.LATEST, "seq_from": seq_from, "seq_to": seq_to,
-                    "acks": {peer_id: peer["received_seq"]}, "counts": counts,
-                    "changes": count, "sender_code": code}
-        data = fmt.seal_json(header, manifest, text, node_keys, peer["box_key"])
-        stamp = created.replace(":", "").replace("-", "")
-        name = (f"GD-{code}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
-                f"-{i}of{len(bounds)}{fmt.SUFFIX}")
-        out.append((name, data, count))
-        seq_from = seq_to
-    return out
+    # Each part is compressed, signed and encrypted on a second thread (zlib and libsodium
+    # let go of the GIL) while the next part is read from the change log.
+    with ThreadPoolExecutor(max_workers=1) as sealer:
+        for i, bound in enumerate(bounds, 1):
+            with changelog.gc_paused():
+                text, counts, count = store.changes_rows(db, seq_from, bound, owners)
+            seq_to = last if bound is None else bound
+            header = {"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
+                      "bundle_id": bundle_id, "part": i, "parts": len(bounds),
+                      "created": created}
+            manifest = {"schema_version": migrate.LATEST, "seq_from": seq_from,
+                        "seq_to": seq_to, "acks": {peer_id: peer["received_seq"]},
+                        "counts": counts, "changes": count, "sender_code": code}
+            stamp = created.replace(":", "").replace("-", "")
+            name = (f"GD-{code}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
+                    f"-{i}of{len(bounds)}{fmt.SUFFIX}")
+            sealed.append((name, sealer.submit(fmt.seal_json, header, manifest, text,
+                                               node_keys, peer["box_key"]), count))
+            del text
+            seq_from = seq_to
+        return [(name, data.result(), count) for name, data, count in sealed]
 
 
 def export_bundles(db: sqlite_utils.Database, peer_id: str, folder: Path, *,
