@@ -5,6 +5,8 @@ of record, laid out once by ReportLab. Any form (pairing notices, isolation noti
 from __future__ import annotations
 
 import bisect
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.documents.page import DocumentSaveError, save_pdf
+from ui.widgets.background import BackgroundTask
 
 PREVIEW_DPI = 96
 PAGE_GAP = 16            # pixels between previewed pages
@@ -47,14 +51,23 @@ def pdf_bytes(pdf: bytes | str | Path) -> bytes:
     return pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
 
 
-def render_page(document: pdfium.PdfDocument, index: int, dpi: float) -> QImage:
-    """One page as an RGB image at `dpi` (no Pillow: the bitmap goes straight to QImage)."""
-    bitmap = document[index].render(scale=dpi / 72, rev_byteorder=True)
-    try:
-        return QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
-                      QImage.Format.Format_RGB888).copy()
-    finally:
-        bitmap.close()
+# PDFium is not thread-safe: the preview (UI thread) and a print job (worker thread) take
+# turns, a page at a time.
+PDFIUM_LOCK = threading.RLock()
+
+
+def render_page(document: pdfium.PdfDocument, index: int, dpi: float,
+                gray: bool = False) -> QImage:
+    """One page as an RGB (or 8-bit grey) image at `dpi` (no Pillow: the bitmap goes
+    straight to QImage)."""
+    with PDFIUM_LOCK:
+        bitmap = document[index].render(scale=dpi / 72, rev_byteorder=True, grayscale=gray)
+        try:
+            fmt = QImage.Format.Format_Grayscale8 if gray else QImage.Format.Format_RGB888
+            return QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
+                          fmt).copy()
+        finally:
+            bitmap.close()
 
 
 def page_count(pdf: bytes | str | Path) -> int:
@@ -65,18 +78,29 @@ def page_count(pdf: bytes | str | Path) -> int:
         document.close()
 
 
-def print_pdf(pdf: bytes | str | Path, printer: QPrinter) -> int:
+class PrintCancelled(PrintError):
+    """The person cancelled a print job part way."""
+
+
+def print_pdf(pdf: bytes | str | Path, printer: QPrinter,
+              progress: Callable[[int, int], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> int:
     """Paint the PDF's pages onto `printer` at their real size; returns pages printed.
 
-    Honours the page range and (when the printer cannot do it itself) the copy count chosen
-    in the print dialog. Raises PrintError when the printer cannot start."""
-    document = pdfium.PdfDocument(pdf_bytes(pdf))
+    Honours the page range, the colour mode (grey pages are a third of the data) and (when
+    the printer cannot do it itself) the copy count chosen in the print dialog. May run on a
+    worker thread (Qt paints on a QPrinter off the GUI thread). Raises PrintError when the
+    printer cannot start or reports an error, PrintCancelled when `cancelled()` says so
+    (the job is aborted)."""
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(pdf_bytes(pdf))
     try:
         total = len(document)
         first = max(1, printer.fromPage() or 1) - 1
         last = min(total, printer.toPage() or total)
         pages = range(first, last)
         copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
+        gray = printer.colorMode() == QPrinter.ColorMode.GrayScale
         printer.setFullPage(True)     # the PDF carries its own margins (GB/T 9704)
         painter = QPainter()
         if not painter.begin(printer):
@@ -88,13 +112,19 @@ def print_pdf(pdf: bytes | str | Path, printer: QPrinter) -> int:
             paper = printer.paperRect(QPrinter.Unit.DevicePixel)
             for _copy in range(copies):
                 for i in pages:
+                    if cancelled and cancelled():
+                        printer.abort()
+                        raise PrintCancelled("已取消打印。打印机可能已经打出了前面几页。")
                     if printed:
                         printer.newPage()
-                    width_pt, height_pt = document[i].get_size()
+                    with PDFIUM_LOCK:
+                        width_pt, height_pt = document.get_page_size(i)
                     scale = printer.resolution() / 72
                     target = QRectF(paper.x(), paper.y(), width_pt * scale, height_pt * scale)
-                    painter.drawImage(target, render_page(document, i, dpi))
+                    painter.drawImage(target, render_page(document, i, dpi, gray))
                     printed += 1
+                    if progress:
+                        progress(printed, len(pages) * copies)
         finally:
             ended = painter.end()
         if not ended or printer.printerState() == QPrinter.PrinterState.Error:
@@ -102,7 +132,8 @@ def print_pdf(pdf: bytes | str | Path, printer: QPrinter) -> int:
                              "墨粉、脱机）后重试；也可以先另存为PDF。")
         return printed
     finally:
-        document.close()
+        with PDFIUM_LOCK:
+            document.close()
 
 
 class PageSlot:
@@ -184,6 +215,7 @@ class PrintPreviewDialog(QDialog):
     name or the file written): the moment to log it, and never before."""
 
     delivered = Signal(str, int)
+    printing_done = Signal(bool)      # a print job ended: sent (True), failed or cancelled
 
     def __init__(self, pdf: bytes | str | Path, title: str, file_name: str = "表单.pdf",
                  parent: QWidget | None = None) -> None:
@@ -192,10 +224,13 @@ class PrintPreviewDialog(QDialog):
         self.resize(900, 960)
         self.pdf = pdf_bytes(pdf)
         self.title, self.file_name = title, file_name
-        self.document: pdfium.PdfDocument | None = pdfium.PdfDocument(self.pdf)
+        with PDFIUM_LOCK:
+            self.document: pdfium.PdfDocument | None = pdfium.PdfDocument(self.pdf)
         self.page_labels: list[PageSlot] = []
         self.rendered: set[int] = set()
         self.pixmaps: dict[int, QPixmap] = {}
+        self.printing: BackgroundTask | None = None
+        self.printer: QPrinter | None = None
 
         self.pages = len(self.document)
         self.info = QLabel(self.tr("共 {0} 页，A4").format(self.pages))
@@ -215,8 +250,9 @@ class PrintPreviewDialog(QDialog):
         # One widget paints the pages in view (a 2,500-page batch opens as fast as one
         # page: no widget per page, page sizes read without loading the pages).
         self.strip = PageStrip(self)
-        for i in range(self.pages):
-            width_pt, height_pt = self.document.get_page_size(i)
+        with PDFIUM_LOCK:
+            sizes = [self.document.get_page_size(i) for i in range(self.pages)]
+        for i, (width_pt, height_pt) in enumerate(sizes):
             self.page_labels.append(PageSlot(self, i, round(width_pt * PREVIEW_DPI / 72),
                                              round(height_pt * PREVIEW_DPI / 72)))
         self.strip.lay_out()
@@ -277,15 +313,64 @@ class PrintPreviewDialog(QDialog):
         dialog.setWindowTitle(self.tr("打印 — {0}").format(self.title))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            pages = print_pdf(self.pdf, printer)
-        except PrintError as exc:
-            QMessageBox.warning(self, self.tr("无法打印"), exc.message)
-            return
-        self.info.setText(self.tr("已发送到打印机“{0}”：{1} 页").format(
-            printer.printerName(), pages))
-        self.delivered.emit(printer.outputFileName() or printer.printerName(),
-                            max(1, printer.copyCount()))
+        self.start_printing(printer)
+
+    def start_printing(self, printer: QPrinter) -> BackgroundTask:
+        """Send the pages on a worker thread, with progress and 取消; `delivered` fires when
+        the printer took them all, `printing_done(ok)` in every case."""
+        pdf = self.pdf
+        self.printer = printer       # kept alive while the worker paints on it
+
+        def send(_db, report, cancelled):
+            return print_pdf(pdf, printer, report, cancelled)
+
+        task = BackgroundTask(send, None, self)
+        progress = QProgressDialog(self.tr("正在发送到打印机“{0}”…").format(
+            printer.printerName() or printer.outputFileName()), self.tr("取消"), 0, 0, self)
+        progress.setWindowTitle(self.tr("打印 — {0}").format(self.title))
+        progress.setMinimumDuration(400)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(task.cancel)
+
+        def step(done: int, total: int) -> None:
+            progress.setMaximum(total)
+            progress.setValue(done)
+
+        def finish() -> None:
+            progress.canceled.disconnect(task.cancel)
+            progress.close()
+            self.printing = None
+            for button in (self.b_print, self.b_save):
+                button.setEnabled(True)
+
+        def done(pages: int) -> None:
+            finish()
+            self.info.setText(self.tr("已发送到打印机“{0}”：{1} 页").format(
+                printer.printerName() or printer.outputFileName(), pages))
+            self.delivered.emit(printer.outputFileName() or printer.printerName(),
+                                max(1, printer.copyCount()))
+            self.printing_done.emit(True)
+
+        def failed(exc: Exception) -> None:
+            finish()
+            if isinstance(exc, PrintCancelled):
+                self.info.setText(exc.message)
+            elif isinstance(exc, PrintError):
+                QMessageBox.warning(self, self.tr("无法打印"), exc.message)
+            else:
+                QMessageBox.warning(self, self.tr("无法打印"), self.tr(
+                    "打印没有完成：{0}。请检查打印机后重试；也可以先另存为PDF。").format(exc))
+            self.printing_done.emit(False)
+
+        task.progress.connect(step)
+        task.done.connect(done)
+        task.error.connect(failed)
+        for button in (self.b_print, self.b_save):
+            button.setEnabled(False)
+        self.printing = task
+        task.start()
+        return task
 
     def save_as(self) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(
@@ -307,7 +392,11 @@ class PrintPreviewDialog(QDialog):
         return path
 
     def done(self, result: int) -> None:
+        if self.printing is not None:    # closing while printing: cancel, wait for the page
+            self.printing.stop()
+            self.printing = None
         if self.document is not None:
-            self.document.close()
+            with PDFIUM_LOCK:
+                self.document.close()
             self.document = None
         super().done(result)

@@ -14,6 +14,8 @@ from tests.app.test_isolation_documents import add_case, released_case
 from tests.app.test_isolation_documents import office as office
 from ui import case_print, print_preview
 
+print_preview_print_pdf = print_preview.print_pdf     # the real one, before any monkeypatch
+
 WAIT = 60_000
 
 
@@ -106,12 +108,24 @@ def test_a_failed_print_or_save_logs_nothing(qtbot, host, office, tmp_path, monk
     monkeypatch.setattr(print_preview.QPrintDialog, "exec",
                         lambda self: QDialog.DialogCode.Accepted)
 
-    def jammed(_pdf, _printer):
+    def jammed(*_args):
         raise print_preview.PrintError("打印机报告了错误，打印没有完成。")
 
     monkeypatch.setattr(print_preview, "print_pdf", jammed)
-    dialog.print_document()
-    assert "打印机报告了错误" in messages[-1]
+    with qtbot.waitSignal(dialog.printing_done, timeout=WAIT) as ended:
+        dialog.print_document()
+    assert ended.args == [False] and "打印机报告了错误" in messages[-1]
+    assert dialog.b_print.isEnabled()
+    # The person cancels part way: the job is aborted.
+    monkeypatch.setattr(print_preview, "print_pdf",
+                        lambda pdf, printer, progress, cancelled:
+                        print_preview_print_pdf(pdf, printer, progress, lambda: True))
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "cancelled.pdf"))
+    with qtbot.waitSignal(dialog.printing_done, timeout=WAIT) as ended:
+        dialog.start_printing(printer)
+    assert ended.args == [False] and "已取消打印" in dialog.info.text()
     # A folder that does not exist.
     assert dialog.save_to(tmp_path / "missing" / "x.pdf") is None
     assert "无法保存" in messages[-1]
