@@ -481,11 +481,30 @@ def rotate(db_path: Path) -> list[Path]:
     return removed
 
 
+def clean_leftovers(db_path: Path, older_than_hours: float = 24) -> list[Path]:
+    """Plain copies and half-written backups a crash left behind (a day old, so a backup
+    running in another process right now keeps its files)."""
+    db_path = Path(db_path)
+    limit = datetime.now().timestamp() - older_than_hours * 3600
+    found = [*db_path.parent.glob(".backup-snapshot-*.sqlite"),
+             *auto_folder(db_path).glob(f".*{SUFFIX}.part")]
+    removed = []
+    for p in found:
+        try:
+            if p.stat().st_mtime < limit:
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
 def auto_backup(db: sqlite_utils.Database, *, now: Callable[[], datetime] = datetime.now,
                 progress: Progress | None = None, cancelled: Cancelled | None = None
                 ) -> BackupInfo:
     """One automatic backup into the `backups` folder beside the database, then rotation."""
     db_path = Path(database_file(db))
+    clean_leftovers(db_path)
     info = create_backup(db, auto_folder(db_path), now=now, progress=progress,
                          cancelled=cancelled)
     rotate(db_path)

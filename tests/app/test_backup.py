@@ -302,3 +302,17 @@ def test_a_stale_lock_of_a_crashed_window_does_not_block_the_command_line(tmp_pa
     assert not backup.in_use_by_window(db_path)
     lock.write_text("999999999\nGridDesk\nhost\n")     # no such process
     assert not backup.in_use_by_window(db_path)
+
+
+def test_leftovers_of_a_crash_are_cleaned_by_the_next_automatic_backup(community, tmp_path):
+    import os
+    import time
+
+    old = tmp_path / ".backup-snapshot-abc.sqlite"
+    fresh = tmp_path / ".backup-snapshot-def.sqlite"      # another process's, right now
+    for p in (old, fresh):
+        p.write_bytes(b"x" * 100)
+    day_ago = time.time() - 2 * 86400
+    os.utime(old, (day_ago, day_ago))
+    backup.auto_backup(community)
+    assert not old.exists() and fresh.exists()
