@@ -261,12 +261,21 @@ class IsolationPage(QWidget):
         layout.addWidget(splitter, 1)
 
         # Checks fall due and overdue as the clock moves: the board redraws each minute.
+        # Only while the page is shown (showEvent/hideEvent).
         self.timer = QTimer(self, interval=60_000)
         self.timer.timeout.connect(self.reload)
-        self.timer.start()
         for signal in (events.registry_changed, events.isolation_changed):
             signal.connect(self.reload)
         self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.reload()
+        self.timer.start()
+
+    def hideEvent(self, event) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
 
     # --- the list 台账 › 导出当前列表 writes ---------------------------------------------------
     @property

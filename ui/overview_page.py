@@ -75,9 +75,9 @@ class OverviewPage(QWidget):
         events.party_members_changed.connect(self.reload)
         events.pairings_changed.connect(self.reload)
         events.isolation_changed.connect(self.reload)
-        self.timer = QTimer(self, interval=60_000)      # checks fall due as the clock moves
+        # Checks fall due as the clock moves: redrawn each minute while the page is shown.
+        self.timer = QTimer(self, interval=60_000)
         self.timer.timeout.connect(self.reload_isolation)
-        self.timer.start()
         self.reload()
 
     def reload(self) -> None:
@@ -123,3 +123,12 @@ class OverviewPage(QWidget):
         self.isolation.setText(text)
         self.isolation.setStyleSheet("color: #b71c1c;" if n["overdue"] or n["flagged"] else "")
         self.cases_chart.set_series(isolation.active_per_day(self.db, 30, board.at.date()))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.reload_isolation()
+        self.timer.start()
+
+    def hideEvent(self, event) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
