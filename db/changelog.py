@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import orjson
 import sqlite_utils
 
 # Synced tables are found by shape: every table with an `id`, a `community_id`
@@ -130,17 +131,17 @@ BULK_CACHE_KIB = 256 * 1024   # page cache while applying a big bundle
 # them, set-based, for the ids in temp.bulk_residents / temp.bulk_households.
 SEARCH_INSERT_TRIGGERS = ("resident_search_insert", "resident_digits_insert",
                           "household_search_insert")
-_BULK_SEARCH_SQL = (
+_BULK_SEARCH_SQL = (   # ?1: the new residents' ids, ?2: the new households' ids (JSON arrays)
     "INSERT OR REPLACE INTO resident_search SELECT * FROM resident_search_rows "
-    "WHERE resident_id IN (SELECT id FROM temp.bulk_residents) ORDER BY reading",
-    "INSERT OR IGNORE INTO resident_numbers (resident_id) SELECT r.id FROM temp.bulk_residents b "
-    "JOIN residents r ON r.id = b.id WHERE r.deleted = 0",
+    "WHERE resident_id IN (SELECT value FROM json_each(?1)) ORDER BY reading",
+    "INSERT OR IGNORE INTO resident_numbers (resident_id) SELECT r.id FROM json_each(?1) b "
+    "JOIN residents r ON r.id = b.value WHERE r.deleted = 0",
     "INSERT INTO resident_digits (rowid, digits) "
     "SELECT n.n, lower(COALESCE(r.id_number, '') || ' ' || COALESCE(r.phone, '')) "
-    "FROM temp.bulk_residents b JOIN residents r ON r.id = b.id "
+    "FROM json_each(?1) b JOIN residents r ON r.id = b.value "
     "JOIN resident_numbers n ON n.resident_id = r.id WHERE r.deleted = 0",
     "INSERT OR REPLACE INTO household_search SELECT * FROM household_search_keys "
-    "WHERE household_id IN (SELECT id FROM temp.bulk_households) ORDER BY key",
+    "WHERE household_id IN (SELECT value FROM json_each(?2)) ORDER BY key",
 )
 
 
@@ -372,26 +373,25 @@ def _bulk_insert_triggers_off(conn: sqlite3.Connection, new_rows: dict) -> Itera
         conn.execute(f"DROP TRIGGER [{name}]")
     yield
     if bulk_search:
-        for tbl in ("residents", "households"):
-            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{tbl} (id TEXT PRIMARY KEY)")
-            conn.execute(f"DELETE FROM temp.bulk_{tbl}")
-            conn.executemany(f"INSERT OR IGNORE INTO temp.bulk_{tbl} (id) VALUES (?)",
-                             [(v[0],) for (t, _c), vs in new_rows.items() if t == tbl
-                              for v in vs])
+        ids = [orjson.dumps([v[0] for (t, _c), vs in new_rows.items() if t == tbl
+                             for v in vs]).decode() for tbl in ("residents", "households")]
         for sql in _BULK_SEARCH_SQL:
-            conn.execute(sql)
-        for tbl in ("residents", "households"):
-            conn.execute(f"DELETE FROM temp.bulk_{tbl}")
+            conn.execute(sql, ids if "?2" in sql else ids[:1])
     for _name, sql in dropped:
         conn.execute(sql)
 
 
 def _known_rows(conn, rows: dict[tuple[str, str], list[Run]]) -> set[tuple[str, str]]:
-    """Which of these rows this node already holds (every held row has field stamps)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_rows (tbl TEXT, row_id TEXT)")
-    conn.execute("DELETE FROM temp.incoming_rows")
-    conn.executemany("INSERT INTO temp.incoming_rows VALUES (?, ?)", list(rows))
-    return set(conn.execute(
-        "SELECT i.tbl, i.row_id FROM temp.incoming_rows i WHERE EXISTS "
-        "(SELECT 1 FROM field_clock f WHERE f.tbl = i.tbl AND f.row_id = i.row_id) "
-        "OR EXISTS (SELECT 1 FROM row_clock r WHERE r.tbl = i.tbl AND r.row_id = i.row_id)"))
+    """Which of these rows this node already holds (every held row has field stamps, in
+    field_clock or packed in row_clock)."""
+    by_table: dict[str, list[str]] = {}
+    for tbl, row_id in rows:
+        by_table.setdefault(tbl, []).append(row_id)
+    known: set[tuple[str, str]] = set()
+    for tbl, ids in by_table.items():
+        known.update((tbl, row_id) for (row_id,) in conn.execute(
+            "SELECT j.value FROM json_each(?2) j WHERE "
+            "EXISTS (SELECT 1 FROM field_clock f WHERE f.tbl = ?1 AND f.row_id = j.value) OR "
+            "EXISTS (SELECT 1 FROM row_clock r WHERE r.tbl = ?1 AND r.row_id = j.value)",
+            (tbl, orjson.dumps(ids).decode())))
+    return known

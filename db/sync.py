@@ -9,7 +9,6 @@ import orjson
 import sqlite_utils
 
 from db import changelog
-from db.connection import transaction
 from db.registry import _one, _rows
 
 Row = dict[str, Any]
@@ -117,22 +116,16 @@ def community_figures(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
 def owners_of(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> set[str]:
     """The org units owning those of these (table, row id) rows this node holds (tables
     that are not synced are left out: applying refuses them)."""
-    conn = db.conn
-    # Keyed by table: each table's query below reads only its own rows of a 200,000-row
-    # snapshot, not all of them once per table.
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS owner_check_keyed (tbl TEXT, row_id TEXT, "
-                 "PRIMARY KEY (tbl, row_id)) WITHOUT ROWID")
-    with transaction(db):   # one transaction for the lot, not one per row
-        conn.execute("DELETE FROM temp.owner_check_keyed")
-        conn.executemany("INSERT OR IGNORE INTO temp.owner_check_keyed VALUES (?, ?)", keys)
+    by_table: dict[str, list[str]] = {}
+    for tbl, row_id in keys:
+        by_table.setdefault(tbl, []).append(row_id)
     found: set[str] = set()
     synced = changelog.synced_tables(db)
-    for (tbl,) in conn.execute("SELECT DISTINCT tbl FROM temp.owner_check_keyed").fetchall():
-        if tbl in synced:
-            found.update(owner for (owner,) in conn.execute(
-                f"SELECT DISTINCT t.community_id FROM temp.owner_check_keyed c JOIN [{tbl}] t "
-                "ON t.id = c.row_id WHERE c.tbl = ?", (tbl,)))
-    conn.execute("DELETE FROM temp.owner_check_keyed")
+    for tbl, ids in by_table.items():
+        if tbl in synced:   # one query per table, the ids as one JSON array
+            found.update(owner for (owner,) in db.conn.execute(
+                f"SELECT DISTINCT t.community_id FROM json_each(?) j JOIN [{tbl}] t "
+                "ON t.id = j.value", (orjson.dumps(ids).decode(),)))
     return found
 
 
