@@ -316,6 +316,10 @@ def on_open(db: sqlite_utils.Database, path: str | os.PathLike[str]) -> None:
     elif _credentials is not None and has_accounts(db):
         session = sign_in(db, *_credentials)
         remember(path, session)
+    elif _credentials is None and get_meta(db, "demo_password"):
+        session = demo_sign_in(db)    # a demo database: the printed demo password
+        if session is not None:
+            remember(path, session)
 
 
 # --- sign-in --------------------------------------------------------------------------------

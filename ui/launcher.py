@@ -136,7 +136,7 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None):
                 return None
             QMessageBox.warning(None, "无法登录", exc.message)
     elif not user:
-        session = accounts.demo_sign_in(db)
+        session = accounts.current(db)     # a demo database signs in as it opens
     if session is None and accounts.has_accounts(db):
         if smoke:
             print("需要登录:请加 --user 用户名，并在环境变量 GRIDDESK_PASSWORD 中给出密码。",
