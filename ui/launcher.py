@@ -97,6 +97,9 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
         # closed, swap it in (the replaced file is kept aside) and open the window again.
         window.deleteLater()
         notice = _apply_restore(path)
+        from app import accounts
+
+        accounts.remember(path, None)   # the restored file has its own accounts: sign in again
         try:
             db = open_community_db(path)
         except OpenError as exc:
