@@ -93,6 +93,40 @@ def node_of(db):
     return db._griddesk.node_id
 
 
+def test_many_edits_at_the_district_are_found_exactly_as_row_by_row(tmp_path, monkeypatch):
+    community, fast = enrolled_pair(tmp_path, "edits")
+    slow = open_community_db(tmp_path / "slow.sqlite", create=True)
+    engine.create_district(slow, "中原区", "410102")
+    seen = engine.read_enroll_request(engine.write_enroll_request(community,
+                                                                  tmp_path / "e2")[0])
+    engine.accept_enroll_request(slow, seen)
+    engine.accept_enroll_response(
+        community, engine.write_enroll_response(slow, seen.node_id, tmp_path / "e2"))
+    for district in (fast, slow):
+        engine.export_bundles(community, node_of(district), tmp_path / node_of(district))
+        engine.import_folder(district, tmp_path / node_of(district))
+    people = community.conn.execute(
+        "SELECT id FROM residents WHERE deleted = 0 ORDER BY id LIMIT 300").fetchall()
+    for i, (rid,) in enumerate(people):
+        change = ({"phone": f"1390000{i:04d}"}, {"name": f"欧阳{i}"})[i % 2]
+        registry.edit_resident(community, rid, change)
+    registry.delete_resident(community, people[-1][0])
+    homes = community.conn.execute("SELECT id FROM households LIMIT 5").fetchall()
+    for i, (hid,) in enumerate(homes):
+        registry.edit_household(community, hid, {"phone": f"0371-6543{i:04d}"})
+    before = triggers(fast)
+    monkeypatch.setattr(changelog, "BULK_UPDATE_MIN", 1)
+    engine.export_bundles(community, node_of(fast), tmp_path / "u1")
+    (outcome,) = engine.import_folder(fast, tmp_path / "u1")
+    assert outcome.status == "applied" and outcome.applied >= 300
+    assert triggers(fast) == before
+    monkeypatch.setattr(changelog, "BULK_UPDATE_MIN", 10**9)
+    engine.export_bundles(community, node_of(slow), tmp_path / "u2")
+    engine.import_folder(slow, tmp_path / "u2")
+    assert search_tables(fast) == search_tables(slow)
+    assert people[1][0] in registry.search_residents(fast, "欧阳1")
+
+
 def test_a_bulk_import_that_fails_keeps_every_trigger_and_adds_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(changelog, "BULK_INDEX_MIN", 1)
     db = open_database(tmp_path / "c.sqlite", create=True)
