@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import pairing, registry
-from app.database import database_file, open_community_db
+from app.database import database_file
 from app.errors import FormError
 from app.pairing_ledger import ExportCancelled, LedgerSaveError, export_pairing_ledger
-from ui import workers
 from ui.events import AppEvents
 from ui.models.pairing_models import (
     CHECK_COLUMNS,
@@ -57,6 +56,7 @@ from ui.pairing_dialogs import (
 )
 from ui.print_preview import PrintPreviewDialog
 from ui.registry_page import make_table
+from ui.widgets import background
 from ui.widgets.coverage_chart import CoverageChart
 from ui.widgets.form import FormDialog, confirm, run_dialog
 
@@ -601,8 +601,8 @@ class PartyPage(QWidget):
                        events.pairings_changed):
             signal.connect(self.reload)
         events.open_member.connect(self.show_member)
-        self._export: workers.Job | None = None
-        self._print_job: workers.Job | None = None
+        self._export: background.BackgroundTask | None = None
+        self._print_job: background.BackgroundTask | None = None
         self.preview: PrintPreviewDialog | None = None
         self.reload()
 
@@ -641,7 +641,8 @@ class PartyPage(QWidget):
     def edit_limit(self) -> None:
         run_dialog(LimitDialog(self.db, self), lambda _id: self.changed())
 
-    def _preview(self, form: str, title: str, file_name: str) -> workers.Job | None:
+    def _preview(self, form: str, title: str, file_name: str
+                 ) -> background.BackgroundTask | None:
         """Make the PDF on a worker thread (a whole community is hundreds of pages, seconds),
         then open the preview of it; `self.preview` is the dialog."""
         buildings = self.coverage_tab.buildings_in_scope()
@@ -650,24 +651,20 @@ class PartyPage(QWidget):
             return None
         source = db_path(self.db)
 
-        def job(_worker: workers.Worker) -> bytes:
+        def job(db, _progress, _cancelled) -> bytes:   # db: the worker's own connection
             from app.documents import pairing_forms  # ReportLab loads when first printing
 
-            db = open_community_db(source)
-            try:
-                return getattr(pairing_forms, form)(db, buildings)
-            finally:
-                db.conn.close()
+            return getattr(pairing_forms, form)(db, buildings)
 
         progress = QProgressDialog(self.tr("正在生成 {0} 栋楼的页面…").format(len(buildings)),
                                    self.tr("取消"), 0, 0, self)
         progress.setWindowTitle(title)
         progress.setMinimumDuration(400)
-        running = workers.start(self, job)
+        running = background.start(self, job, Path(source))
         progress.canceled.connect(running.cancel)
 
         def finished(data: bytes) -> None:
-            cancelled = running.worker.cancelled
+            cancelled = running.cancelled()
             progress.canceled.disconnect(running.cancel)   # closing it would say "cancel"
             progress.close()
             if cancelled:
@@ -682,18 +679,18 @@ class PartyPage(QWidget):
             else:
                 QMessageBox.warning(self, title, self.tr("无法生成PDF：{0}").format(exc))
 
-        running.finished.connect(finished)
-        running.failed.connect(failed)
+        running.done.connect(finished)
+        running.error.connect(failed)
         self._print_job = running
         return running
 
-    def print_notices(self) -> workers.Job | None:
+    def print_notices(self) -> background.BackgroundTask | None:
         scope = self.coverage_tab.scope[2]
         return self._preview("notice_board_pdf",
                              self.tr("楼栋党员联系户公示（{0}）").format(scope),
                              f"楼栋党员联系户公示-{scope}.pdf")
 
-    def print_cards(self) -> workers.Job | None:
+    def print_cards(self) -> background.BackgroundTask | None:
         scope = self.coverage_tab.scope[2]
         return self._preview("contact_cards_pdf", self.tr("党员联系卡（{0}）").format(scope),
                              f"党员联系卡-{scope}.pdf")
@@ -710,18 +707,13 @@ class PartyPage(QWidget):
         """Written on a worker thread with its own connection; the window stays responsive."""
         source = db_path(self.db)
 
-        def job(worker: workers.Worker) -> int:
-            db = open_community_db(source)
-            try:
-                return export_pairing_ledger(db, path, progress=worker.progress.emit,
-                                             cancelled=lambda: worker.cancelled)
-            finally:
-                db.conn.close()
+        def job(db, progress, cancelled) -> int:   # db: the worker's own connection
+            return export_pairing_ledger(db, path, progress=progress, cancelled=cancelled)
 
         progress = QProgressDialog(self.tr("正在导出联户台账…"), self.tr("取消"), 0, 0, self)
         progress.setWindowTitle(self.tr("导出联户台账"))
         progress.setMinimumDuration(300)
-        running = workers.start(self, job)
+        running = background.start(self, job, Path(source))
         progress.canceled.connect(running.cancel)
 
         def step(done: int, total: int) -> None:
@@ -741,6 +733,6 @@ class PartyPage(QWidget):
             QMessageBox.warning(self, self.tr("无法导出"), message)
 
         running.progress.connect(step)
-        running.finished.connect(finished)
-        running.failed.connect(failed)
+        running.done.connect(finished)
+        running.error.connect(failed)
         self._export = running

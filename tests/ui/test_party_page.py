@@ -199,7 +199,7 @@ def test_the_ledger_is_exported_on_a_worker_thread(window, qtbot, tmp_path, monk
     out = tmp_path / "台账.xlsx"
     window.party_page.export_ledger_to(out)
     job = window.party_page._export
-    with qtbot.waitSignal(job.finished, timeout=WAIT):
+    with qtbot.waitSignal(job.done, timeout=WAIT):
         pass
     job.wait()
     assert out.exists() and "已导出 50 户" in shown[0]
@@ -280,7 +280,7 @@ def test_the_page_opens_a_preview_of_the_selected_scope(window, qtbot, estate, n
                 tab.tree.setCurrentItem(grid.child(j).child(0))
     assert tab.scope[0] == "building"
     job = window.party_page.print_notices()
-    with qtbot.waitSignal(job.finished, timeout=WAIT):
+    with qtbot.waitSignal(job.done, timeout=WAIT):
         pass
     job.wait()
     dialog = window.party_page.preview
@@ -295,7 +295,7 @@ def test_the_page_opens_a_preview_of_the_selected_scope(window, qtbot, estate, n
                 if (p := pairing.household_member(estate, h))]:
         pairing.end_pairing(estate, pid)
     job = window.party_page.print_cards()
-    with qtbot.waitSignal(job.failed, timeout=WAIT):
+    with qtbot.waitSignal(job.error, timeout=WAIT):
         pass
     job.wait()
     assert "没有可打印的联系卡" in shown[0]

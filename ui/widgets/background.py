@@ -1,5 +1,9 @@
 """Long work off the UI thread: a worker on a QThread with its own database connection, progress,
-cancel, and the result or the error handed back to the UI thread by signal."""
+cancel, and the result or the error handed back to the UI thread by signal.
+
+The one way the window runs background work (ledger import and export, printing, backups,
+Party-member forms): `BackgroundTask(fn, db_path, parent)` then `start()`, or `start(parent, fn,
+db_path)` in one go."""
 
 from __future__ import annotations
 
@@ -74,6 +78,14 @@ class BackgroundTask(QObject):
     def cancel(self) -> None:
         self.worker.cancel()
 
+    def cancelled(self) -> bool:
+        """Whether cancel() was asked for (the work may still have finished)."""
+        return self.worker.cancelled()
+
+    def wait(self, ms: int = 30_000) -> bool:
+        """Block until the thread has ended (tests; closing a window); False on timeout."""
+        return self.thread.wait(ms)
+
     def stop(self) -> None:
         """Cancel and wait for the thread (closing a window while work runs)."""
         self.worker.cancel()
@@ -93,3 +105,12 @@ class BackgroundTask(QObject):
     def _failed(self, exc: object) -> None:
         self._end()
         self.error.emit(exc)
+
+
+def start(parent: QObject, fn: TaskFn, db_path: Path | None = None) -> BackgroundTask:
+    """Run `fn(db, progress, cancelled)` on a new thread; connect to the returned task's
+    `progress`, `done` and `error` (queued to the UI thread, so connecting right after this
+    returns misses nothing)."""
+    task = BackgroundTask(fn, db_path, parent)
+    task.start()
+    return task
