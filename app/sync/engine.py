@@ -358,6 +358,11 @@ def import_folder(db: sqlite_utils.Database, folder: Path) -> list[ImportOutcome
             outcome = ImportOutcome("skipped", "发给其他单位的同步包，已跳过。", file=f.name,
                                     details=outcome.details)
         outcomes.append(outcome)
+    # An export interrupted before its rename leaves ".NAME.gdsync.part": say so, touch nothing.
+    for f in sorted(Path(folder).glob(f".*{fmt.SUFFIX}.part")):
+        outcomes.append(ImportOutcome(
+            "skipped", "这是一次中断的导出留下的临时文件，不是完整的同步包，已忽略。"
+            "请让对方重新导出；该文件可以删除。", file=f.name, details={"code": "leftover"}))
     return outcomes
 
 

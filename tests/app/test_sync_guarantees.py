@@ -307,21 +307,26 @@ def test_a_leftover_temporary_file_is_ignored_and_the_next_export_is_fine(world,
     (good,) = engine.export_bundles(a, node(district), stick)
     data = good.read_bytes()
     good.unlink()
-    leftover = stick / f".{good.name}.part"
+    # (an earlier export's name: the next export cannot happen to reuse it)
+    leftover = stick / f".{good.name.replace('-to-', '-to-x')}.part"
     leftover.write_bytes(data[: len(data) // 3])          # interrupted mid-write
-    assert engine.import_folder(district, stick) == []   # nothing taken for a bundle
+    (outcome,) = engine.import_folder(district, stick)   # not taken for a bundle: said so
+    assert (outcome.file, outcome.status) == (leftover.name, "skipped")
+    assert "中断的导出" in outcome.message and "重新导出" in outcome.message
     assert names(district) == []
     # the next export into the same folder works and is the only thing imported
     later()
     (again,) = engine.export_bundles(a, node(district), stick)
     outcomes = engine.import_folder(district, stick)
-    assert [(o.file, o.status) for o in outcomes] == [(again.name, "applied")]
+    assert [(o.file, o.status) for o in outcomes] == [(again.name, "applied"),
+                                                      (leftover.name, "skipped")]
     assert names(district) == ["张三", "李四"]
-    # an export whose temporary name collides with the leftover overwrites it cleanly
-    leftover.write_bytes(b"junk")
+    # an export whose temporary name is the leftover's overwrites it cleanly
+    same = stick / f".{good.name}.part"
+    same.write_bytes(b"junk")
     fmt.write_verified(stick, good.name, data, fmt.read_sealed)
     assert (stick / good.name).read_bytes() == data
-    assert not leftover.exists()
+    assert not same.exists()
 
 
 # --- who sent it, for whom -------------------------------------------------------------------
