@@ -212,6 +212,26 @@ def test_concurrent_edits_of_different_fields_of_one_row_both_survive(world, tmp
     assert rows_of(a, [owner(a)]) == rows_of(district, [owner(a)])
 
 
+def test_edits_with_the_same_stamp_time_are_decided_by_node_id(world, tmp_path,
+                                                                monkeypatch):
+    district, a, _b, _ = world
+    send(a, district, tmp_path / "1")
+    send(district, a, tmp_path / "2")
+    li = a.ids["李四"]
+    same = time.time_ns() // 1_000_000 + 2_000          # both clocks read the same millisecond
+    for db in (a, district):
+        monkeypatch.setattr(db._griddesk.clock, "_wall", lambda: same)
+    registry.edit_resident(a, li, {"phone": "13900000011"})
+    registry.edit_resident(district, li, {"phone": "13900000022"})
+    stamps = {db: db.conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1"
+                                  ).fetchone()[0] for db in (a, district)}
+    assert len({s.rsplit(".", 1)[0] for s in stamps.values()}) == 1    # a true tie
+    send(a, district, tmp_path / "3")
+    send(district, a, tmp_path / "4")
+    winner = "13900000011" if node(a) > node(district) else "13900000022"
+    assert phone(a, li) == phone(district, li) == winner
+
+
 # --- delete against edit, both ways, both import orders ---------------------------------------
 
 @pytest.mark.parametrize("deleter", ["community", "district"])
