@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -134,6 +134,8 @@ class FontSet:
     # batch of hundreds of forms measures and splits text by dictionary lookups.
     _glyphs: dict[str, dict[str, tuple[str, float]]] = field(
         default_factory=dict, compare=False, repr=False)
+    _advances: dict[str, dict[str, float]] = field(      # the same advances, for width()
+        default_factory=dict, compare=False, repr=False)
 
     def _glyph(self, ch: str, role: str) -> tuple[str, float]:
         primary = self.title if role == "title" else self.body
@@ -145,6 +147,7 @@ class FontSet:
             font = next((f for f in chain if f.covers(ch)), primary)
         glyph = (font.name, pdfmetrics.stringWidth(ch, font.name, 1))
         self._glyphs.setdefault(role, {})[ch] = glyph
+        self._advances.setdefault(role, {})[ch] = glyph[1]
         return glyph
 
     def runs(self, text: str, role: str = "body") -> Iterator[tuple[str, str]]:
@@ -166,22 +169,33 @@ class FontSet:
         fonts = (self.body, self.title, *self.fallbacks)
         return {ch for ch in text if not ch.isspace() and not any(f.covers(ch) for f in fonts)}
 
+    def measurer(self, size: float, role: str = "body", sample: str = ""
+                 ) -> Callable[[str], float]:
+        """width(·, size, role) as one fast function, for line breaking (which measures a
+        growing line once per word); the characters of `sample` are learnt first."""
+        self.width(sample, 1, role)
+        advances = self._advances.setdefault(role, {})
+        get = advances.__getitem__
+
+        def measure(text: str) -> float:
+            try:
+                return sum(map(get, text)) * size
+            except KeyError:
+                return self.width(text, size, role)
+
+        return measure
+
     def width(self, text: str, size: float, role: str = "body") -> float:
         """The advance of the text (TrueType text in ReportLab has no kerning: the sum of its
         characters' advances, each in the font that draws it)."""
-        table = self._glyphs.get(role) or {}
-        try:     # every character seen before: one pass in C
-            return sum(table[ch][1] for ch in text) * size
-        except KeyError:
-            pass
-        total = 0.0
-        for ch in text:
-            glyph = table.get(ch)
-            if glyph is None:
-                glyph = self._glyph(ch, role)
-                table = self._glyphs[role]
-            total += glyph[1]
-        return total * size
+        advances = self._advances.get(role)
+        if advances is not None:
+            try:     # every character seen before: one pass in C
+                return sum(map(advances.__getitem__, text)) * size
+            except KeyError:
+                pass
+        return sum(self._glyph(ch, role)[1] if ch not in self._glyphs.get(role, ()) else
+                   self._glyphs[role][ch][1] for ch in text) * size
 
 
 @lru_cache(maxsize=8)

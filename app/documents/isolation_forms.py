@@ -41,6 +41,7 @@ from app.documents.page import (
     new_canvas,
 )
 from app.documents.templates import Template, TemplateError, load_template
+from app.documents.typography import break_lines
 from app.errors import FormError
 
 FAMILY = "isolation"
@@ -396,7 +397,7 @@ def cached_lines(p: Pen, text: str, width: float, size: float) -> list[str]:
     if lines is None:
         if len(_LINES) > 20_000:
             _LINES.clear()
-        lines = _LINES[key] = p.lines(text, width, size)
+        lines = _LINES[key] = break_lines(text, width, p.fonts.measurer(size, "body", text))
     return lines
 
 
