@@ -460,3 +460,31 @@ class SettingsDialog(FormDialog):
         isolation.save_settings(self.db, isolation.Settings(policies=policies, fever=fever,
                                                             **clock))
         return None
+
+
+class EditCaseDialog(FormDialog):
+    """修改信息: reason, origin, the trio, the door, the phone, the note (not the dates)."""
+
+    def __init__(self, db: sqlite_utils.Database, case_id: str, parent: QWidget | None = None,
+                 *, by: str | None = None) -> None:
+        self.case = isolation.case_detail(db, case_id).case
+        c = self.case
+        super().__init__(self.tr("修改信息 — {0}").format(c["name"]), parent)
+        self.db, self.by = db, by
+        self.combo("reason", self.tr("管控原因"), {r: r for r in isolation.REASONS},
+                   c["reason"], editable=True)
+        self.line("origin", self.tr("来源地"), c["origin"])
+        self.add_field("grid_worker_id", self.tr("网格员"),
+                       staff_combo(db, ("grid_worker", "grid_chief"), c["grid_worker_id"]))
+        self.add_field("police_id", self.tr("片警"), staff_combo(db, ("police",), c["police_id"]))
+        self.add_field("doctor_id", self.tr("片医"), staff_combo(db, ("doctor",), c["doctor_id"]))
+        self.combo("door_measure", self.tr("门禁措施"), isolation.DOOR_LABELS, c["door_measure"])
+        self.line("phone", self.tr("隔离期间联系电话"), c["phone"])
+        self.note("note", self.tr("备注"), c["note"])
+
+    def save(self) -> str | None:
+        isolation.edit_case(self.db, self.case["id"], {
+            k: self.value(k) for k in ("reason", "origin", "grid_worker_id", "police_id",
+                                       "doctor_id", "door_measure", "phone", "note")},
+            by=self.by)
+        return self.case["id"]

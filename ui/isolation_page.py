@@ -37,6 +37,7 @@ from ui.isolation_dialogs import (
     ChangeEndDialog,
     CheckDialog,
     CloseCaseDialog,
+    EditCaseDialog,
     ReleaseDialog,
     SettingsDialog,
     TestDialog,
@@ -196,11 +197,12 @@ class IsolationPage(QWidget):
             ("check", "录入体温…", self.record_check),
             ("test", "核酸…", self.record_test),
             ("seen", "片医已处理", self.doctor_seen),
+            ("edit", "修改信息…", self.edit_case),
             ("extend", "调整期限…", self.change_end),
             ("release", "解除…", self.release),
             ("close", "转出/撤销…", self.close_case),
             ("print", "打印告知书等…", self.print_notices),
-            ("print_new", "打印今日新登记", self.print_new_today),
+            ("print_new", "打印新登记人员材料", self.print_new_today),
         ]:
             button = QPushButton(self.tr(label))
             button.setObjectName(f"action_{key}")
@@ -356,6 +358,7 @@ class IsolationPage(QWidget):
         for key in ("check", "test", "extend", "release"):
             self.buttons[key].setEnabled(open_one if key != "extend" else one)
         self.buttons["close"].setEnabled(one)
+        self.buttons["edit"].setEnabled(one)
         self.buttons["seen"].setEnabled(one and cases[0].flags_open > 0)
         self.buttons["print"].setEnabled(bool(cases))
         if not open_one and one:
@@ -454,6 +457,16 @@ class IsolationPage(QWidget):
                 isolation.mark_doctor_seen(self.db, check["id"], now=self.clock())
         self._changed(case.id)
 
+    def edit_case(self) -> EditCaseDialog | None:
+        case = self._one()
+        if case is None:
+            return None
+        dialog = EditCaseDialog(self.db, case.id, self, by=self.user)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._changed(case.id))
+        dialog.open()
+        return dialog
+
     def change_end(self) -> ChangeEndDialog | None:
         case = self._one()
         if case is None:
@@ -499,16 +512,18 @@ class IsolationPage(QWidget):
                                       user=self.user, on_logged=self._changed)
 
     def print_new_today(self) -> Any:
+        """Every open case whose notice set was never printed (new since the last batch)."""
         from app import isolation_print
         from ui import case_print
 
         ids = isolation_print.cases_new_today(self.db)
         if not ids:
-            self.tell(self.tr("打印今日新登记"),
-                      self.tr("今天登记的人员都已打印过告知书等材料。"))
+            self.tell(self.tr("打印新登记人员材料"),
+                      self.tr("在管人员的告知书等材料都已打印过，没有新的要打印。"))
             return None
-        return case_print.print_cases(self, self.db, ids, title=self.tr("今日新登记人员的材料"),
-                                      user=self.user, on_logged=self._changed)
+        return case_print.print_cases(
+            self, self.db, ids, title=self.tr("新登记人员的材料（{0}人）").format(len(ids)),
+            user=self.user, on_logged=self._changed)
 
     def print_release(self, case_id: str | None = None) -> Any:
         from ui import case_print

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from app import isolation, registry
 from tests.conftest import make_id
@@ -30,7 +30,7 @@ def office(community):
     db = community
     registry.add_staff(db, {"name": "王网格", "role": "grid_worker",
                             "org_unit_id": db.ids["grid1"]})
-    registry.add_staff(db, {"name": "赵警官", "role": "police"})
+    registry.add_staff(db, {"name": "赵警官", "role": "police", "phone": "13700002222"})
     registry.add_staff(db, {"name": "钱医生", "role": "doctor", "phone": "13700003333"})
     return db
 
@@ -222,3 +222,51 @@ def test_staff_added_in_the_list_can_join_a_trio(page, qtbot, office):
     assert staff.model.rowCount() == 4
     dialog = page.register_case()
     assert dialog.doctor.findText("孙医生  13700004444") >= 0
+
+
+def test_print_from_the_board_logs_and_shows_in_the_case(page, qtbot, office, tmp_path,
+                                                         monkeypatch):
+    said = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: said.append(a[2]))
+    register(page, qtbot)
+    page.board_view.selectRow(0)
+    assert page.buttons["print"].isEnabled()
+    # The grid worker has no phone: nothing prints, the message says where to add it.
+    job = page.print_notices()
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.preview is None and "网格员电话" in said[0] and "工作人员" in said[0]
+    staff = page.edit_staff()
+    worker = staff.model.row_of("王网格", "name")
+    staff.view.selectRow(worker)
+    edit = staff.edit()
+    edit.field("phone").setText("13700001111")
+    save(qtbot, edit)
+    staff.close()
+    page.select_case(page.board_model.rows[0].id)
+    job = page.print_notices()
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    preview = job.preview
+    assert preview.pages == 5
+    assert "还没有打印过材料" in page.detail.toPlainText()
+    preview.save_to(tmp_path / "材料.pdf")
+    qtbot.waitUntil(lambda: "打印记录" in page.detail.toPlainText())
+    assert "告知书" in page.detail.toPlainText()
+    preview.close()
+    # Nothing new any more: the new-registrations button says so instead of printing again.
+    assert page.print_new_today() is None
+    assert "都已打印过" in page.last_message.text()
+
+
+def test_edit_details_keeps_dates_and_notes_the_change(page, qtbot, office):
+    case_id = register(page, qtbot)
+    page.board_view.selectRow(0)
+    dialog = page.edit_case()
+    dialog.field("origin").setText("广州市")
+    dialog.field("doctor_id").setCurrentIndex(0)          # （未指定）
+    save(qtbot, dialog)
+    case = isolation.case_detail(office, case_id).case
+    assert case["origin"] == "广州市" and case["doctor_id"] is None
+    assert case["planned_end"] == "2026-11-26"
+    assert "修改" in page.detail.toPlainText()
