@@ -336,7 +336,7 @@ def test_a_case_without_a_doctor_says_so(office):
     case_id = add_case(office, doctor_id=None)
     with pytest.raises(FormError) as err:
         ip.notice_set_pdf(office, [case_id])
-    assert "社区医生" in err.value.message and "指定社区医生" in err.value.message
+    assert "社区医生" in err.value.message and "“修改信息…”中指定片医" in err.value.message
 
 
 # --- saving and the print log -----------------------------------------------------------------

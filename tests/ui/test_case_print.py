@@ -158,7 +158,7 @@ def test_missing_data_and_bad_templates_say_what_to_do_without_a_preview(
         qtbot, host, office, tmp_path, messages):
     a = add_case(office, doctor_id=None)
     job = run(qtbot, case_print.print_cases(host, office, [a]))
-    assert job.preview is None and "指定社区医生" in messages[-1]
+    assert job.preview is None and "中指定片医" in messages[-1]
     folder = tmp_path / "data" / "templates" / "isolation"
     folder.mkdir(parents=True)
     (folder / "card.toml").write_text('title = "{kind}观察卡{nmae}"\n', encoding="utf-8")
