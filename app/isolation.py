@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from app import accounts
 from app.errors import FormError
 from app.validation import ValidationError, normalize_phone
 from db import isolation as q
@@ -93,6 +94,7 @@ def get_settings(db: sqlite_utils.Database) -> Settings:
 
 
 def save_settings(db: sqlite_utils.Database, settings: Settings) -> Settings:
+    _who(db, "settings")
     errors: dict[str, str] = {}
     for kind, p in settings.policies.items():
         label = KIND_LABELS.get(kind, kind)
@@ -164,6 +166,17 @@ def _event(db: sqlite_utils.Database, case_id: str, kind: str, now: datetime, *,
                                   "reason": reason or None, "by_name": by or None})
 
 
+def _who(db: sqlite_utils.Database, *permissions: str) -> str | None:
+    """Check the signed-in role may do any of `permissions` (PermissionDenied says why not);
+    returns their name for the case's history (None before any account exists)."""
+    session = accounts.current(db)
+    if session is None:
+        raise accounts.PermissionDenied("请先登录。")
+    if not any(session.can(p) for p in permissions):
+        raise accounts.PermissionDenied(session.why_not(permissions[0]))
+    return (session.display_name or session.username) if session.username else None
+
+
 def _open_case(db: sqlite_utils.Database, case_id: str) -> dict[str, Any]:
     row = rq.get(db, "isolation_cases", case_id) if case_id else None
     if row is None or row["deleted"]:
@@ -222,6 +235,7 @@ def register_case(db: sqlite_utils.Database, *, kind: str, reason: str, started_
     from app.registry import _resident_fields
 
     now = now or datetime.now()
+    by = _who(db, "cases.edit") or by
     today = now.date()
     settings = get_settings(db)
     errors: dict[str, str] = {}
@@ -324,6 +338,7 @@ def edit_case(db: sqlite_utils.Database, case_id: str, data: dict[str, Any], *,
               by: str | None = None, now: datetime | None = None) -> None:
     """Change a case's details (not its dates or status: see change_end, release, …)."""
     now = now or datetime.now()
+    by = _who(db, "cases.edit") or by
     current = _open_case(db, case_id)
     allowed = ("reason", "origin", "grid_worker_id", "police_id", "doctor_id", "door_measure",
                "phone", "note")
@@ -358,6 +373,7 @@ def change_end(db: sqlite_utils.Database, case_id: str, planned_end: Any, reason
     """Extend or shorten a case's period; the old end stays in its history. Returns the
     event kind (extended / shortened)."""
     now = now or datetime.now()
+    by = _who(db, "cases.edit") or by
     current = _open_case(db, case_id)
     errors: dict[str, str] = {}
     end = _day(planned_end, "planned_end", "新的预计解除日期", errors)
@@ -383,6 +399,7 @@ def transfer_case(db: sqlite_utils.Database, case_id: str, to: str, reason: str,
                   by: str | None = None, now: datetime | None = None) -> None:
     """The person goes to centralised isolation or hospital (集中隔离, 医院)."""
     now = now or datetime.now()
+    by = _who(db, "cases.edit") or by
     _open_case(db, case_id)
     errors = {}
     if not (to or "").strip():
@@ -402,6 +419,7 @@ def cancel_case(db: sqlite_utils.Database, case_id: str, reason: str, *,
                 by: str | None = None, now: datetime | None = None) -> None:
     """Withdraw a case registered by mistake or called off by the district."""
     now = now or datetime.now()
+    by = _who(db, "cases.edit") or by
     _open_case(db, case_id)
     if not (reason or "").strip():
         raise FormError({"reason": "请填写撤销原因，例如“登记错误”或“区里通知解除风险”。"})
@@ -428,6 +446,8 @@ def record_check(db: sqlite_utils.Database, case_id: str, *, slot: str,
     """Record (or correct) the morning or afternoon check of a case on a day. A fever (from
     the setting, 37.3 ℃) or any symptom flags the check for the area doctor."""
     now = now or datetime.now()
+    who = _who(db, "health.edit", "cases.edit")
+    checked_by = checked_by or who
     current = _open_case(db, case_id)
     settings = get_settings(db)
     errors: dict[str, str] = {}
@@ -490,6 +510,7 @@ def record_check(db: sqlite_utils.Database, case_id: str, *, slot: str,
 def mark_doctor_seen(db: sqlite_utils.Database, check_id: str, *,
                      now: datetime | None = None) -> None:
     now = now or datetime.now()
+    _who(db, "health.edit", "cases.edit")
     with transaction(db):
         rq.update(db, "case_checks", check_id, {"doctor_seen": _stamp(now)})
 
@@ -497,6 +518,7 @@ def mark_doctor_seen(db: sqlite_utils.Database, check_id: str, *,
 def record_test(db: sqlite_utils.Database, case_id: str, *, test_on: Any,
                 result: str = "pending", note: str | None = None) -> str:
     """Record a nucleic-acid test of a case, or set the result of the one on that day."""
+    _who(db, "health.edit", "cases.edit")
     current = _open_case(db, case_id)
     errors: dict[str, str] = {}
     day = _day(test_on, "test_on", "采样日期", errors)
@@ -725,6 +747,7 @@ def release_case(db: sqlite_utils.Database, case_id: str, *, released_on: Any = 
     negative and no symptom is open. Returns the basis recorded (period, tests, symptoms).
     The release form (解除居家隔离通知书) is printed from the released case."""
     now = now or datetime.now()
+    by = _who(db, "cases.edit") or by
     row = _open_case(db, case_id)
     errors: dict[str, str] = {}
     day = _day(released_on or now.date(), "released_on", "解除日期", errors)
@@ -765,6 +788,7 @@ class CaseDetail:
 
 
 def case_detail(db: sqlite_utils.Database, case_id: str) -> CaseDetail:
+    _who(db, "cases.view")
     row = q.case(db, case_id)
     if row is None or row["deleted"]:
         raise FormError({"case_id": "这条隔离记录不存在或已被删除，请刷新后重试。"})
@@ -774,6 +798,7 @@ def case_detail(db: sqlite_utils.Database, case_id: str) -> CaseDetail:
 
 def find_cases(db: sqlite_utils.Database, text: str = "", statuses: tuple[str, ...] = ()
                ) -> list[dict[str, Any]]:
+    _who(db, "cases.view")
     return q.cases(db, statuses or None, text.strip() or None)
 
 

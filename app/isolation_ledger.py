@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from app import isolation
+from app import accounts, isolation
 from app.registry import SEX_LABELS
 from db import isolation as q
 
@@ -49,15 +49,23 @@ def case_rows(db: sqlite_utils.Database, today: date) -> Iterator[Row]:
                                   for t in tests.get(r["id"], []))}
 
 
-def columns() -> list:
+def columns(session: accounts.Session | None = None) -> list:
+    """The ledger's columns. A ledger is for reporting: ID numbers and phones are whole for a
+    role that may reveal them, masked for one that may not (the district's)."""
     from app.ledger_export import ExportColumn as C
+
+    whole = session is None or session.can("personal.reveal")
+
+    def shown(kind: str, value: str | None) -> str | None:
+        return value if whole else accounts.shown(session, kind, value)
 
     return [
         C("序号", lambda r: r["_n"], "number"),
         C("姓名", lambda r: r["name"]),
         C("性别", lambda r: SEX_LABELS.get(r["sex"] or "")),
-        C("证件号码", lambda r: r["id_number"], "code", width=22),
-        C("联系电话", lambda r: r["phone"] or r["resident_phone"], "code", width=15),
+        C("证件号码", lambda r: shown("id_number", r["id_number"]), "code", width=22),
+        C("联系电话", lambda r: shown("phone", r["phone"] or r["resident_phone"]), "code",
+          width=15),
         C("住址", lambda r: r["address"]),
         C("管控类型", lambda r: isolation.KIND_LABELS[r["kind"]]),
         C("原因", lambda r: r["reason"]),

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
+from app.accounts import audited, require
 from app.documents.isolation_forms import (
     ALL_FORMS,
     FORM_LABELS,
@@ -142,6 +143,7 @@ def forms_pdf(db: sqlite_utils.Database, case_ids: Sequence[str], forms: Sequenc
     unknown = [f for f in forms if f not in ALL_FORMS]
     if unknown or not forms:
         raise ValueError(f"unknown forms {unknown}")
+    require(db, "print")
     sheets = load_sheets(db, case_ids, today)
     if "release" in forms:
         for sheet in sheets:
@@ -177,6 +179,7 @@ def release_pdf(db: sqlite_utils.Database, case_id: str, today: date | None = No
     return result
 
 
+@audited("print")
 def record_print(db: sqlite_utils.Database, issued: Sequence[Issued], copies: int,
                  target: str, by: str | None = None, pdf: bytes | None = None,
                  now: datetime | None = None) -> int:

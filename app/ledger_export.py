@@ -307,12 +307,15 @@ def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[
                             _numbered(q.household_ledger(db)), total=total,
                             sheet_name="住户台账", progress=progress, cancelled=cancelled)
     if what == "cases":
-        from app import isolation_ledger
+        from app import accounts, isolation_ledger
+
+        session = accounts.current(db)
 
         total = db.conn.execute(
             "SELECT count(*) FROM isolation_cases WHERE deleted = 0").fetchone()[0]
         name, subtitle = _subtitle(db, f"共 {total} 人次", today)
-        return write_ledger(path, f"{name}居家隔离人员台账", subtitle, isolation_ledger.columns(),
+        return write_ledger(path, f"{name}居家隔离人员台账", subtitle,
+                            isolation_ledger.columns(session),
                             isolation_ledger.case_rows(db, today), total=total,
                             sheet_name="居家隔离台账", progress=progress, cancelled=cancelled)
     raise ValueError(f"unknown ledger {what!r}")

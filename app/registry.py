@@ -482,12 +482,14 @@ def _staff_fields(db: sqlite_utils.Database, data: dict[str, Any]) -> dict[str, 
 
 def add_staff(db: sqlite_utils.Database, data: dict[str, Any]) -> str:
     """A grid worker, police officer, doctor, … of the community (of a grid when given)."""
+    require(db, "registry.structure")
     values = _staff_fields(db, data)
     with transaction(db):
         return q.insert(db, "staff", values)
 
 
 def edit_staff(db: sqlite_utils.Database, staff_id: str, data: dict[str, Any]) -> None:
+    require(db, "registry.structure")
     current = _live(db, "staff", staff_id, "工作人员")
     values = _staff_fields(db, {**current, **data})
     with transaction(db):

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import isolation
+from app import accounts, isolation
 from app.errors import FormError
+from ui import access
 from ui.events import AppEvents
 from ui.isolation_dialogs import (
     CaseDialog,
@@ -158,12 +159,12 @@ class IsolationPage(QWidget):
         self.register_button = QPushButton(self.tr("登记隔离人员…"))
         self.register_button.clicked.connect(lambda: self.register_case())
         top.addWidget(self.register_button)
-        settings_button = QPushButton(self.tr("政策设置…"))
+        self.settings_button = settings_button = QPushButton(self.tr("政策设置…"))
         settings_button.setObjectName("isolationSettings")
         settings_button.setToolTip(self.tr("隔离天数、核酸检测日、发热标准、检测时间"))
         settings_button.clicked.connect(lambda: self.edit_settings())
         top.addWidget(settings_button)
-        staff_button = QPushButton(self.tr("工作人员…"))
+        self.staff_button = staff_button = QPushButton(self.tr("工作人员…"))
         staff_button.setToolTip(self.tr("网格员、片警、片医名单（“三人小组”从这里选）"))
         staff_button.clicked.connect(lambda: self.edit_staff())
         top.addWidget(staff_button)
@@ -365,11 +366,24 @@ class IsolationPage(QWidget):
             self.buttons["check"].setToolTip(self.tr("还没有开始管控，开始当天才能录入。"))
         else:
             self.buttons["check"].setToolTip("")
+        self._limit_to_role()
         self._show_case({"id": cases[0].id} if one else None)
+
+    def _limit_to_role(self) -> None:
+        """What the signed-in role may not do stays disabled, the reason as its tooltip."""
+        b = self.buttons
+        access.limit(self.db, "cases.edit", self.register_button, b["edit"], b["extend"],
+                     b["release"], b["close"])
+        access.limit(self.db, "settings", self.settings_button)
+        access.limit(self.db, "registry.structure", self.staff_button)
+        access.limit(self.db, "print", b["print"], b["print_new"], self.print_release_button)
+        if not (access.can(self.db, "health.edit") or access.can(self.db, "cases.edit")):
+            access.limit(self.db, "health.edit", b["check"], b["test"], b["seen"])
 
     def _show_case(self, row: dict[str, Any] | None) -> None:
         if self.tabs.currentIndex() == 1:
             self.print_release_button.setEnabled(bool(row) and row["status"] == "released")
+            access.limit(self.db, "print", self.print_release_button)
         if not row:
             self.detail.setHtml(
                 "<p style='color:#5f6b7a'>" + self.tr("选中一人，这里显示其管控记录、检测、"
@@ -380,7 +394,7 @@ class IsolationPage(QWidget):
         except FormError as exc:
             self.detail.setPlainText(exc.message)
             return
-        self.detail.setHtml(case_html(detail))
+        self.detail.setHtml(case_html(detail, accounts.current(self.db)))
 
     def tell(self, title: str, text: str, warning: bool = False) -> QMessageBox:
         """A message that does not block the event loop (the board keeps refreshing)."""
@@ -537,8 +551,9 @@ class IsolationPage(QWidget):
                                         on_logged=self._changed)
 
 
-def case_html(detail: isolation.CaseDetail) -> str:
-    """One case in full for the side panel."""
+def case_html(detail: isolation.CaseDetail, session: accounts.Session | None = None) -> str:
+    """One case in full for the side panel (the person's phone masked for a role that may
+    not see it; staff phones are work numbers and show)."""
     c = detail.case
     e = html.escape
 
@@ -546,6 +561,7 @@ def case_html(detail: isolation.CaseDetail) -> str:
         return e(name or "未指定") + (f" {e(phone)}" if phone else "")
 
     status = isolation.STATUS_LABELS[c["status"]]
+    phone = accounts.shown(session, "phone", c["phone"] or c["resident_phone"])
     parts = [
         f"<h3 style='margin:0'>{e(c['name'])} <span style='font-weight:normal;color:#5f6b7a'>"
         f"{e(isolation.KIND_LABELS[c['kind']])} · {e(status)}</span></h3>",
@@ -556,7 +572,7 @@ def case_html(detail: isolation.CaseDetail) -> str:
         + (f"<br>解除：{isolation.cn_date(c['released_on'])}" if c["released_on"] else "")
         + (f"<br>转往：{e(c['transfer_to'])}" if c["transfer_to"] else "")
         + f"<br>门禁：{isolation.DOOR_LABELS[c['door_measure']]}"
-        + f"<br>联系电话：{e(c['phone'] or c['resident_phone'] or '（未登记）')}</p>",
+        + f"<br>联系电话：{e(phone or '（未登记）')}</p>",
         f"<p>网格员：{staff(c['grid_worker'], c['grid_worker_phone'])}<br>"
         f"片警：{staff(c['police'], c['police_phone'])}<br>"
         f"片医：{staff(c['doctor'], c['doctor_phone'])}</p>",

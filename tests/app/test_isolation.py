@@ -301,3 +301,39 @@ def test_case_ledger_lists_open_cases_first_with_tests(office, tmp_path):
     assert zhang["状态"] == "已解除" and zhang["已管控天数"] == 7
     assert zhang["核酸检测"] == "11月10日阴性；11月13日阴性；11月16日阴性"
     assert zhang["证件号码"] == registry.get(office, "residents", office.ids["张三"])["id_number"]
+
+
+def test_each_role_does_what_it_may_and_history_names_them(office):
+    from app import accounts
+
+    accounts.create_first_admin(office, "admin", "刘书记", "secret12", "secret12")
+    accounts.create_account(office, "wang", "王网格", "grid_worker", "secret12",
+                            [office.ids["grid1"]])
+    accounts.create_account(office, "doc", "钱医生", "doctor", "secret12", [])
+    accounts.create_account(office, "cop", "赵警官", "police", "secret12", [])
+    try:
+        accounts.sign_in(office, "wang", "secret12")
+        case_id = register(office)
+        assert isolation.case_detail(office, case_id).events[0]["by_name"] == "王网格"
+        accounts.sign_in(office, "doc", "secret12")
+        with pytest.raises(accounts.PermissionDenied) as err:
+            register(office, "李四")
+        assert "片医不能登记和修改居家隔离" in err.value.message
+        check = isolation.record_check(office, case_id, slot="am", temperature=37.9,
+                                       now=at(DAY, 9))
+        assert check.flagged
+        isolation.mark_doctor_seen(office, check.check_id)
+        isolation.record_test(office, case_id, test_on=DAY, result="negative")
+        with pytest.raises(accounts.PermissionDenied):
+            isolation.change_end(office, case_id, "2026-11-28", "x")
+        accounts.sign_in(office, "cop", "secret12")
+        assert isolation.board(office, at(DAY, 10)).cases[0].name == "张三"   # may read
+        for write in (lambda: isolation.record_check(office, case_id, slot="pm",
+                                                     temperature=36.5, now=at(DAY, 15)),
+                      lambda: isolation.cancel_case(office, case_id, "x"),
+                      lambda: isolation.save_settings(office, isolation.DEFAULT_SETTINGS)):
+            with pytest.raises(accounts.PermissionDenied):
+                write()
+        assert isolation.case_detail(office, case_id).checks[0]["checked_by"] == "钱医生"
+    finally:
+        accounts.forget_all()

@@ -446,16 +446,27 @@ def test_units_and_days_stay_with_their_numbers():
             assert not line.startswith(("℃", "日", "月", "年"))
 
 
-def test_the_signed_in_account_is_who_prints(office):
-    from types import SimpleNamespace
+def test_the_signed_in_account_is_who_prints_and_the_police_may_not(office):
+    from app import accounts
 
-    from db.connection import node_state
-
-    node_state(office).session = SimpleNamespace(username="wangge", display_name="王网格")
     case_id = add_case(office)
-    _, issued = ip.notice_set_pdf(office, [case_id], ("card",))
-    ip.record_print(office, issued, 1, "打印机A")
-    assert ip.print_log(office, case_id)[0].printed_by == "王网格"
+    accounts.create_first_admin(office, "admin", "刘书记", "secret12", "secret12")
+    accounts.create_account(office, "wangge", "王网格", "grid_worker", "secret12",
+                            [office.ids["grid1"]])
+    accounts.create_account(office, "cop", "赵警官", "police", "secret12", [])
+    try:
+        accounts.sign_in(office, "wangge", "secret12")
+        _, issued = ip.notice_set_pdf(office, [case_id], ("card",))
+        ip.record_print(office, issued, 1, "打印机A")
+        assert ip.print_log(office, case_id)[0].printed_by == "王网格"
+        assert office.conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'print'").fetchone()[0] == 1
+        accounts.sign_in(office, "cop", "secret12")
+        with pytest.raises(accounts.PermissionDenied) as err:
+            ip.notice_set_pdf(office, [case_id], ("card",))
+        assert "片警不能打印文书" in err.value.message
+    finally:
+        accounts.forget_all()
 
 
 def test_every_field_a_template_may_name_has_a_value_for_a_full_case(office, tmp_path):

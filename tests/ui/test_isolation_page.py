@@ -270,3 +270,26 @@ def test_edit_details_keeps_dates_and_notes_the_change(page, qtbot, office):
     assert case["origin"] == "广州市" and case["doctor_id"] is None
     assert case["planned_end"] == "2026-11-26"
     assert "修改" in page.detail.toPlainText()
+
+
+def test_police_see_the_board_but_its_write_buttons_say_why_not(qtbot, office):
+    from app import accounts
+
+    isolation.register_case(office, resident_id=office.ids["张三"], kind="home_isolation",
+                            reason="密切接触者", started_on=DAY, now=datetime(2026, 11, 20, 8))
+    accounts.create_first_admin(office, "admin", "刘书记", "secret12", "secret12")
+    accounts.create_account(office, "cop", "cop姓名", "police", "secret12", [])
+    try:
+        accounts.sign_in(office, "cop", "secret12")
+        page = IsolationPage(office, AppEvents(), clock=Clock(datetime(2026, 11, 20, 9)))
+        qtbot.addWidget(page)
+        page.board_view.selectRow(0)
+        assert page.board_model.rowCount() == 1
+        for button in (page.register_button, page.buttons["check"], page.buttons["release"],
+                       page.buttons["print"], page.staff_button):
+            assert not button.isEnabled()
+        assert "片警不能登记和修改居家隔离" in page.register_button.toolTip()
+        assert "片警不能打印文书" in page.buttons["print"].toolTip()
+        assert "张三" in page.detail.toPlainText()
+    finally:
+        accounts.forget_all()
