@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "print": "打印", "export": "导出", "import": "导入", "sync": "同步",
     "account_created": "新建账户", "account_changed": "修改账户",
     "password_changed": "修改密码", "setting": "修改设置",
+    "backup": "备份", "restore": "从备份恢复",
 }
 TABLE_LABELS = {
     "residents": "居民", "households": "住户", "party_members": "党员", "org_units": "网格/组织",

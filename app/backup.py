@@ -499,6 +499,29 @@ def clean_leftovers(db_path: Path, older_than_hours: float = 24) -> list[Path]:
     return removed
 
 
+def manual_backup(db: sqlite_utils.Database, folder: Path, *, passphrase: str | None = None,
+                  progress: Progress | None = None, cancelled: Cancelled | None = None,
+                  **kwargs: Any) -> BackupInfo:
+    """立即备份 to a chosen folder or stick: every person's data leaves the office, so only a
+    role that may change settings (the administrator) may, and the audit log says who."""
+    from app import accounts
+
+    accounts.require(db, "settings")
+    info = create_backup(db, folder, passphrase=passphrase, progress=progress,
+                         cancelled=cancelled, **kwargs)
+    accounts.record(db, "backup", path=str(info.path), encrypted=passphrase is not None)
+    return info
+
+
+def check_may_restore(db: sqlite_utils.Database, backup: Path) -> None:
+    """Before a restore replaces this database: the administrator only; recorded in the
+    database being replaced (it is kept aside, its audit log with it)."""
+    from app import accounts
+
+    accounts.require(db, "settings")
+    accounts.record(db, "restore", path=str(backup))
+
+
 def auto_backup(db: sqlite_utils.Database, *, now: Callable[[], datetime] = datetime.now,
                 progress: Progress | None = None, cancelled: Cancelled | None = None
                 ) -> BackupInfo:

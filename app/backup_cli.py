@@ -11,6 +11,7 @@ from pathlib import Path
 from app import backup
 from app.backup import BackupError
 from app.database import OpenError, open_community_db
+from app.errors import FormError
 
 COMMANDS = ("backup", "restore")
 
@@ -45,7 +46,7 @@ def _passphrase(var: str | None, twice: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except (BackupError, OpenError) as exc:
+    except (BackupError, OpenError, FormError) as exc:
         print(exc.message, file=sys.stderr)
         return 1
 
@@ -57,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
             raise BackupError("weak_passphrase", "口令至少8个字符。")
         db = open_community_db(args.backup_db)
         try:
-            info = backup.create_backup(db, args.to, passphrase=passphrase)
+            info = backup.manual_backup(db, args.to, passphrase=passphrase)
         finally:
             db.conn.close()
         print(f"已写入并校验：{info.path}\n{backup.describe(info)}")
@@ -72,6 +73,12 @@ def _run(args: argparse.Namespace) -> int:
     if backup.in_use_by_window(args.backup_db):
         raise BackupError("in_use", "这个数据库正在社区网格通窗口中打开。请在窗口的"
                           "“设置 → 从备份恢复”里恢复，或先关闭窗口。")
+    if Path(args.backup_db).exists():
+        current = open_community_db(args.backup_db)
+        try:
+            backup.check_may_restore(current, path)
+        finally:
+            current.conn.close()
     if not args.yes:
         answer = input(f"用这份备份替换 {args.backup_db}？原数据库会改名保留。输入 y 确认：")
         if answer.strip().lower() not in ("y", "yes", "是"):

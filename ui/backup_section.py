@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app import backup
 from app.backup import BackupCancelled, BackupError, BackupInfo
 from app.database import community_info
+from app.errors import FormError
 from app.sync.usb import removable_folders
 from ui.widgets.background import BackgroundTask
 
@@ -288,7 +289,7 @@ class BackupSection(QGroupBox):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             folder, passphrase = dialog.chosen()  # type: ignore[misc]
-        task = self._run("manual", lambda db, progress, cancelled: backup.create_backup(
+        task = self._run("manual", lambda db, progress, cancelled: backup.manual_backup(
             db, folder, passphrase=passphrase, progress=progress, cancelled=cancelled),
             self.tr("正在备份并校验…"))
         task.done.connect(self._manual_done)
@@ -374,6 +375,11 @@ class BackupSection(QGroupBox):
             self._warn(self.tr("无法恢复"), exc)
             return None
         if not self.confirm_restore(info):
+            return None
+        try:
+            backup.check_may_restore(self.db, path)
+        except FormError as exc:
+            QMessageBox.information(self, self.tr("无法恢复"), exc.message)
             return None
         task = self._run("restore", lambda _db, progress, cancelled: backup.stage_restore(
             path, self.db_path, passphrase, progress=progress, cancelled=cancelled),

@@ -316,3 +316,26 @@ def test_leftovers_of_a_crash_are_cleaned_by_the_next_automatic_backup(community
     os.utime(old, (day_ago, day_ago))
     backup.auto_backup(community)
     assert not old.exists() and fresh.exists()
+
+
+def test_only_the_administrator_backs_up_to_a_stick_and_it_is_audited(community, tmp_path):
+    from app import accounts
+
+    accounts.create_first_admin(community, "admin", "刘书记", "secret12", "secret12")
+    accounts.create_account(community, "wang", "王网格", "grid_worker", "secret12",
+                            [community.ids["grid1"]])
+    try:
+        accounts.sign_in(community, "wang", "secret12")
+        with pytest.raises(accounts.PermissionDenied) as err:
+            backup.manual_backup(community, tmp_path / "stick", passphrase="correct horse")
+        assert "网格员不能修改设置" in err.value.message
+        assert not (tmp_path / "stick").exists() or not list((tmp_path / "stick").iterdir())
+        with pytest.raises(accounts.PermissionDenied):
+            backup.check_may_restore(community, tmp_path / "x.gdbak")
+        accounts.sign_in(community, "admin", "secret12")
+        info = backup.manual_backup(community, tmp_path / "stick", passphrase="correct horse")
+        row = community.conn.execute(
+            "SELECT actor, detail FROM audit_log WHERE action = 'backup'").fetchone()
+        assert row is not None and str(info.path) in row[1]
+    finally:
+        accounts.forget_all()
