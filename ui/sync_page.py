@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import accounts
 from app.database import open_community_db
 from app.errors import FormError
 from app.sync import client, clockcheck, engine
@@ -289,6 +290,8 @@ class SyncPage(QWidget):
             paths = self._guard(lambda: engine.export_bundles(self.db, district["node_id"],
                                                               folder))
         if paths is not None:
+            accounts.record(self.db, "sync", what="usb export", folder=str(folder),
+                            files=len(paths))
             self._say([self.tr("已写入并校验：{0}").format(p) for p in paths]
                       or [self.tr("没有需要导出的同步包。")])
         return paths
@@ -312,6 +315,8 @@ class SyncPage(QWidget):
         if not outcomes:
             self._say([self.tr("所选文件夹里没有同步包（*.gdsync）。")])
             return outcomes
+        accounts.record(self.db, "sync", what="usb import",
+                        files={o.file: o.status for o in outcomes})
         self._say([f"{o.file}：{o.message}" for o in outcomes])
         if any(o.applied for o in outcomes):
             self.events.registry_changed.emit()

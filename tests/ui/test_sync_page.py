@@ -64,8 +64,11 @@ def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path)
     assert [table.item(0, c).text() for c in (0, 1, 4, 5, 6)] == [
         "长江路社区", "410102007003", "2", "1", "100.0%"]
 
-    # the same stick again: nothing more
+    # the same stick again: nothing more (both imports are in the district's audit log)
     again = at_district.import_paths([stick])
+    logged = district.conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'sync'").fetchone()[0]
+    assert logged == 2
     assert again[0].status == "duplicate"
     assert "已经导入过" in at_district.results.item(0).text()
 
