@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlite_utils
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QPushButton, QWidget
 
-from app import registry
+from app import accounts, registry
+from app.errors import FormError
 from app.validation import ID_KIND_LABELS, IdKind, ValidationError, validate_id_number
 from ui.widgets.form import FormDialog
 
@@ -164,11 +165,45 @@ class ResidentDialog(FormDialog):
         self.add_field("tags", self.tr("标签"), self.tags)
         self.note("note", self.tr("备注"), r.get("note"))
         self.id_edit.editingFinished.connect(self._check_id_now)
+        self.masked: dict[str, str] = {}
+        if resident:
+            self._mask_personal(resident)
+
+    def _mask_personal(self, resident: dict[str, Any]) -> None:
+        """An ID number or phone the role may not see shows masked and read-only, with 显示
+        beside it (recorded in the audit log); saving leaves a masked value as it was."""
+        session = accounts.current(self.db)
+        for name in ("id_number", "phone"):
+            value = resident.get(name)
+            if not value or session is None or session.sees(name):
+                continue
+            edit = self.field(name)
+            edit.setText(accounts.shown(session, name, value))
+            edit.setReadOnly(True)
+            self.masked[name] = value
+            show = QPushButton(self.tr("显示"))
+            show.setObjectName(f"reveal_{name}")
+            show.setToolTip(self.tr("显示完整号码以便修改（会记入审计日志）"))
+            show.clicked.connect(lambda _c=False, n=name, b=show: self.reveal(n, b))
+            edit.parentWidget().layout().addWidget(show)
+
+    def reveal(self, name: str, button: QPushButton | None = None) -> None:
+        try:
+            value = accounts.reveal(self.db, "residents", self.resident["id"], name)
+        except FormError as exc:
+            self.show_errors({name: exc.message})
+            return
+        edit = self.field(name)
+        edit.setText(value)
+        edit.setReadOnly(False)
+        self.masked.pop(name, None)
+        if button is not None:
+            button.hide()
 
     def _check_id_now(self) -> None:
         """Say what is wrong with the ID number as soon as the field is left."""
         text = self.id_edit.text().strip()
-        if not text:
+        if not text or "id_number" in self.masked:
             return
         try:
             info = validate_id_number(text, IdKind(self.value("id_kind")))
@@ -189,6 +224,7 @@ class ResidentDialog(FormDialog):
                  "residency", "ethnicity", "note")}
         data["tags"] = self.tags.value()
         data["household_id"] = self.household_id
+        data.update(self.masked)          # still masked: saved as it was
         return data
 
     def save(self) -> str | None:

@@ -203,3 +203,26 @@ def test_administrator_adds_a_grid_worker_who_can_then_sign_in(qtbot, office):
     assert window.accounts_page.table.rowCount() == 5
     session = accounts.sign_in(office, "lijianguo", "secret12")
     assert session.role == "grid_worker" and session.grid_ids == {office.ids["grid1"]}
+
+
+def test_resident_form_masks_the_id_number_until_revealed_and_saves_it_unchanged(qtbot, office):
+    from app import registry
+    from ui.registry_dialogs import ResidentDialog
+
+    accounts.sign_in(office, "admin", "secret12")
+    zhang = registry.get(office, "residents", office.ids["张三"])
+    dialog = ResidentDialog(office, zhang["household_id"], zhang)
+    qtbot.addWidget(dialog)
+    id_edit = dialog.field("id_number")
+    assert "********" in id_edit.text() and id_edit.isReadOnly()
+    dialog.field("note").setPlainText("改了备注")
+    dialog.save()
+    saved = registry.get(office, "residents", office.ids["张三"])
+    assert saved["id_number"] == zhang["id_number"] and saved["note"] == "改了备注"
+    before = office.conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'reveal'").fetchone()[0]
+    dialog.reveal("id_number")
+    assert id_edit.text() == zhang["id_number"] and not id_edit.isReadOnly()
+    after = office.conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'reveal'").fetchone()[0]
+    assert after == before + 1
