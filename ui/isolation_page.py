@@ -47,6 +47,7 @@ from ui.models.lazy_table import Column
 from ui.models.pairing_models import ROW_ROLE, RowsTableModel
 from ui.registry_page import make_table
 from ui.staff_dialog import StaffDialog
+from ui.widgets.form import FormDialog
 
 RED = ("#b71c1c", "#fdecea")
 AMBER = ("#8a5300", "#fff4e0")
@@ -415,19 +416,19 @@ class IsolationPage(QWidget):
         if case_id:
             self.select_case(case_id)
 
-    def register_case(self) -> CaseDialog:
-        dialog = CaseDialog(self.db, self, by=self.user, now=self.clock())
+    def _open(self, dialog: FormDialog, on_saved: Callable[[], None]) -> Any:
+        """Open a form over the page (not blocking the board's clock); on_saved after a save."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._changed(dialog.result_id))
+        dialog.accepted.connect(on_saved)
         dialog.open()
         return dialog
 
+    def register_case(self) -> CaseDialog:
+        dialog = CaseDialog(self.db, self, by=self.user, now=self.clock())
+        return self._open(dialog, lambda: self._changed(dialog.result_id))
+
     def edit_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.db, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._changed())
-        dialog.open()
-        return dialog
+        return self._open(SettingsDialog(self.db, self), self._changed)
 
     def edit_staff(self) -> StaffDialog:
         dialog = StaffDialog(self.db, self)
@@ -441,26 +442,17 @@ class IsolationPage(QWidget):
         if case is None or case.status != "active":
             return None
         dialog = CheckDialog(self.db, case, self, by=self.user, now=self.clock())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def saved() -> None:
-            outcome = dialog.outcome
             self._changed(case.id)
-            if outcome and outcome.flagged:
-                self.tell(self.tr("体温或症状异常"), outcome.message, warning=True)
-        dialog.accepted.connect(saved)
-        dialog.open()
-        return dialog
+            if dialog.outcome and dialog.outcome.flagged:
+                self.tell(self.tr("体温或症状异常"), dialog.outcome.message, warning=True)
+        return self._open(dialog, saved)
 
     def record_test(self) -> TestDialog | None:
         case = self._one()
-        if case is None:
-            return None
-        dialog = TestDialog(self.db, case, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._changed(case.id))
-        dialog.open()
-        return dialog
+        return case and self._open(TestDialog(self.db, case, self),
+                                   lambda: self._changed(case.id))
 
     def doctor_seen(self) -> None:
         case = self._one()
@@ -473,47 +465,29 @@ class IsolationPage(QWidget):
 
     def edit_case(self) -> EditCaseDialog | None:
         case = self._one()
-        if case is None:
-            return None
-        dialog = EditCaseDialog(self.db, case.id, self, by=self.user)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._changed(case.id))
-        dialog.open()
-        return dialog
+        return case and self._open(EditCaseDialog(self.db, case.id, self, by=self.user),
+                                   lambda: self._changed(case.id))
 
     def change_end(self) -> ChangeEndDialog | None:
         case = self._one()
-        if case is None:
-            return None
-        dialog = ChangeEndDialog(self.db, case, self, by=self.user)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._changed(case.id))
-        dialog.open()
-        return dialog
+        return case and self._open(ChangeEndDialog(self.db, case, self, by=self.user),
+                                   lambda: self._changed(case.id))
 
     def release(self) -> ReleaseDialog | None:
         case = self._one()
         if case is None:
             return None
-        dialog = ReleaseDialog(self.db, case, self, by=self.user, now=self.clock())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def released() -> None:
             self._changed()
             self.print_release(case.id)
-        dialog.accepted.connect(released)
-        dialog.open()
-        return dialog
+        return self._open(ReleaseDialog(self.db, case, self, by=self.user, now=self.clock()),
+                          released)
 
     def close_case(self) -> CloseCaseDialog | None:
         case = self._one()
-        if case is None:
-            return None
-        dialog = CloseCaseDialog(self.db, case, self, by=self.user)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._changed())
-        dialog.open()
-        return dialog
+        return case and self._open(CloseCaseDialog(self.db, case, self, by=self.user),
+                                   self._changed)
 
     # --- printing (ui/case_print.py builds, previews, prints and logs) ----------------------
     def print_notices(self, case_ids: list[str] | None = None) -> Any:

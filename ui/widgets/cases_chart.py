@@ -8,24 +8,15 @@ from datetime import date
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from ui.widgets.chart import StaticChart
+
 ISOLATION_COLOUR = "#c0392b"
 MONITORING_COLOUR = "#e6a23c"
 
 
-class CasesChart(pg.PlotWidget):
+class CasesChart(StaticChart):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
-        self.setMinimumHeight(180)
-        self.setMouseEnabled(x=False, y=False)
-        self.setMenuEnabled(False)
-        self.hideButtons()
-        self.plot_item = self.getPlotItem()
-        self.plot_item.showGrid(y=True, alpha=0.25)
-        self.plot_item.setLabel("left", "在管人数")
-        for name in ("left", "bottom"):
-            axis = self.plot_item.getAxis(name)
-            axis.setPen("#5f6b7a")
-            axis.setTextPen("#333333")
+        super().__init__("在管人数", 180, parent)
         self.legend = self.plot_item.addLegend(offset=(10, 5), labelTextColor="#333333")
         self.items: list[pg.BarGraphItem] = []
         self.series: list[tuple[date, int, int]] = []

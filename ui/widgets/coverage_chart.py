@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # never another binding that happens to exist
-
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from app.pairing import CoverageRow
+from ui.widgets.chart import StaticChart
 
 GOOD, FAIR, LOW = "#2e7d32", "#ef8f00", "#c62828"
 
@@ -19,22 +16,11 @@ def bar_colour(rate: float) -> str:
     return GOOD if rate >= 0.95 else FAIR if rate >= 0.8 else LOW
 
 
-class CoverageChart(pg.PlotWidget):
+class CoverageChart(StaticChart):
     """Bars per grid with the rate written over each; 0–100 % on the left axis."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
-        self.setMinimumHeight(190)
-        self.setMouseEnabled(x=False, y=False)
-        self.setMenuEnabled(False)
-        self.hideButtons()
-        self.plot_item = self.getPlotItem()
-        self.plot_item.showGrid(y=True, alpha=0.25)
-        self.plot_item.setLabel("left", "覆盖率 %")
-        for name in ("left", "bottom"):
-            axis = self.plot_item.getAxis(name)
-            axis.setPen("#5f6b7a")
-            axis.setTextPen("#333333")
+        super().__init__("覆盖率 %", 190, parent)
         self.bars: pg.BarGraphItem | None = None
         self.labels: list[pg.TextItem] = []
         self.rows: list[CoverageRow] = []
