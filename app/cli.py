@@ -16,8 +16,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--smoke", action="store_true",
                         help="打开主窗口，显示后立即以 0 退出（用于检查安装包）")
     sub = parser.add_subparsers(dest="command")
-    demo = sub.add_parser("demo", help="生成一个演示社区数据库")
-    demo.add_argument("file", type=Path)
+    demo = sub.add_parser("demo", help="生成一个演示社区数据库，或带几个社区的区县数据库")
+    demo.add_argument("file", type=Path, nargs="?", help="演示社区数据库文件")
+    demo.add_argument("--district", type=Path,
+                      help="改为生成区县数据库：几个演示社区（文件放在它旁边）已向区里登记并"
+                           "同步过一次")
+    demo.add_argument("--communities", type=int, default=3, help="--district 时的社区数（1–5）")
     demo.add_argument("--residents", type=int, default=8000, help="居民人数（默认 8000）")
     demo.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同社区）")
     demo.add_argument("--force", action="store_true", help="文件已存在时覆盖")
@@ -63,9 +67,15 @@ def password_for(user: str) -> str:
 
 
 def _run_command(args: argparse.Namespace) -> int:
+    if args.command == "demo" and args.district:
+        return _demo_district(args)
     if args.command == "demo":
         from app.demo import build_demo
 
+        if args.file is None:
+            print("请写出演示社区数据库的文件名，或用 --district 文件名 生成区县演示库。",
+                  file=sys.stderr)
+            return 2
         if args.file.exists():
             if not args.force:
                 print(f"文件已存在：{args.file}。如要覆盖请加 --force。", file=sys.stderr)
@@ -107,6 +117,30 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.command in backup_cli.COMMANDS:
         return backup_cli.run(args)
     raise ValueError(f"unknown command {args.command}")
+
+
+def _demo_district(args: argparse.Namespace) -> int:
+    from app.demo import DEMO_COMMUNITIES, build_demo_district
+
+    if not 1 <= args.communities <= len(DEMO_COMMUNITIES):
+        print(f"--communities 应为 1 到 {len(DEMO_COMMUNITIES)}。", file=sys.stderr)
+        return 2
+    path: Path = args.district
+    if path.exists() and not args.force:
+        print(f"文件已存在：{path}。如要覆盖请加 --force。", file=sys.stderr)
+        return 2
+    if args.force:
+        files = [path, *(path.with_name(f"{path.stem}-{c}.sqlite") for _n, c in DEMO_COMMUNITIES)]
+        for file in files:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{file}{suffix}").unlink(missing_ok=True)
+    residents = args.residents if args.residents != 8000 else 2000
+    made = build_demo_district(path, communities=args.communities, residents=residents,
+                               seed=args.seed, progress=lambda line: print(f"  {line}"))
+    print(f"已生成区县演示库 {made['district']}，含 {len(made['communities'])} 个已登记并同步"
+          "的社区。用 griddesk --db 区县文件 打开区里的视图，用 griddesk --db 社区文件 "
+          "打开某个社区。")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -919,3 +919,59 @@ def add_demo_cases(db: Any, seed: int, now: datetime | None = None) -> dict[str,
             status = "active"
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+# --- a demo district --------------------------------------------------------------------------
+
+DISTRICT = ("中原区", "410102")
+DEMO_COMMUNITIES = (("长江路社区", "410102007003"), ("建设路社区", "410102008001"),
+                    ("桐柏路社区", "410102009002"), ("汝河路社区", "410102010004"),
+                    ("棉纺路社区", "410102011005"))
+
+
+def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
+                        residents: int = 2000, seed: int = 2026,
+                        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """A district database at `path` with `communities` demo communities beside it
+    (<stem>-<code>.sqlite), each enrolled with the district by files, as on a USB stick,
+    and synced once both ways, so the district view shows them all. Returns the files."""
+    import tempfile
+    from pathlib import Path
+
+    from app.accounts import create_demo_accounts
+    from app.sync import engine
+
+    path = Path(path)
+    if not 1 <= communities <= len(DEMO_COMMUNITIES):
+        raise ValueError(f"communities must be 1..{len(DEMO_COMMUNITIES)}")
+    district = open_community_db(path, create=True)
+    made: list[Path] = []
+    try:
+        engine.create_district(district, *DISTRICT)
+        with tempfile.TemporaryDirectory(prefix="griddesk-demo-district-") as tmp:
+            stick = Path(tmp)
+            for i, (name, code) in enumerate(DEMO_COMMUNITIES[:communities]):
+                file = path.with_name(f"{path.stem}-{code}.sqlite")
+                if progress:
+                    progress(f"{name}（{residents} 名居民）→ {file}")
+                build_demo(file, residents=residents, seed=seed + i, name=name, code=code)
+                community = open_community_db(file)
+                try:
+                    create_demo_accounts(community)
+                    request, _spoken = engine.write_enroll_request(community, stick / code)
+                    seen = engine.read_enroll_request(request)
+                    engine.accept_enroll_request(district, seen)
+                    engine.accept_enroll_response(community, engine.write_enroll_response(
+                        district, seen.node_id, stick / code))
+                    peer = engine.district_peer(community)["node_id"]
+                    engine.export_bundles(community, peer, stick / code / "up")
+                    engine.import_folder(district, stick / code / "up")
+                    engine.export_bundles(district, seen.node_id, stick / code / "down")
+                    engine.import_folder(community, stick / code / "down")
+                finally:
+                    community.conn.close()
+                made.append(file)
+        district.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        district.conn.close()
+    return {"district": path, "communities": made}

@@ -265,3 +265,23 @@ def test_change_log_holds_every_row_and_search_finds_residents(small):
     ).fetchone()
     assert rid in registry.search_residents(db, name)
     assert rid in registry.search_residents(db, id_number)
+
+
+def test_demo_district_has_enrolled_synced_communities(tmp_path):
+    from app.cli import main
+    from app.sync import engine
+
+    district_file = tmp_path / "中原区.sqlite"
+    assert main(["demo", "--district", str(district_file), "--communities", "2",
+                 "--residents", "300"]) == 0
+    district = open_community_db(district_file)
+    rows = {r["name"]: r for r in engine.community_rows(district)}
+    assert set(rows) == {"长江路社区", "建设路社区"}
+    for name, row in rows.items():
+        assert row["residents"] == 300 and row["last_import_at"], name
+        assert row["active_cases"] >= 1 and row["coverage"] > 0.5
+    district.conn.close()
+    community = open_community_db(tmp_path / "中原区-410102008001.sqlite")
+    assert engine.district_peer(community)["name"] == "中原区"
+    community.conn.close()
+    assert main(["demo", "--district", str(district_file)]) == 2     # exists: not overwritten
