@@ -90,6 +90,18 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
                 app.exit(0 if window.isVisible() else 3)
             QTimer.singleShot(0, finish)
         status = app.exec()
+        if getattr(window, "switch_requested", False):
+            # 账户 › 切换账户: sign out (recorded) and ask who signs in, on the same file.
+            from app import accounts
+
+            accounts.sign_out(db, path)
+            window.deleteLater()
+            session = _signed_in(db, path, smoke=smoke, user=None, ask=True)
+            if session is None:
+                db.conn.close()
+                break
+            notice = ""
+            continue
         db.conn.close()
         if not getattr(window, "restore_staged", False):
             break
@@ -113,7 +125,7 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
     return status
 
 
-def _signed_in(db, path: Path, *, smoke: bool, user: str | None):
+def _signed_in(db, path: Path, *, smoke: bool, user: str | None, ask: bool = False):
     """Who uses the window: the first administrator made now, --user with GRIDDESK_PASSWORD,
     a demo database's administrator, or the sign-in dialog. None: nobody (window not shown).
     Connections opened later on the same file (worker threads) get the same session."""
@@ -138,7 +150,7 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None):
                 print(f"无法登录:{exc.message}", file=sys.stderr)
                 return None
             QMessageBox.warning(None, "无法登录", exc.message)
-    elif not user:
+    elif not user and not ask:
         session = accounts.current(db)     # a demo database signs in as it opens
     if session is None and accounts.has_accounts(db):
         if smoke:

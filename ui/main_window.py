@@ -99,6 +99,21 @@ class MainWindow(QMainWindow):
         ledger.addAction(self.tr("导出住户台账…"), lambda: self.export_ledger("households"))
         ledger.addAction(self.tr("导出居家隔离人员台账…"), lambda: self.export_ledger("cases"))
         ledger.addAction(self.tr("导出当前列表…"), lambda: self.export_current_list())
+        account = self.menuBar().addMenu(self.tr("账户(&A)"))
+        account.setObjectName("accountMenu")
+        account.addAction(self.tr("立即锁定窗口"), lambda: self.lock_now())
+        account.addAction(self.tr("切换账户…"), lambda: self.switch_account())
+
+    # --- the shared office PC ----------------------------------------------------------------
+    def lock_now(self) -> None:
+        """Lock the window at once, as after idle time (nothing typed is lost)."""
+        if getattr(self, "idle_lock", None) is not None:
+            self.idle_lock.lock()
+
+    def switch_account(self) -> None:
+        """Sign out and close; the launcher asks who signs in and opens the window again."""
+        self.switch_requested = True
+        self.close()
 
     # --- ledgers ---------------------------------------------------------------------------
     def import_ledger(self, path: Path | None = None) -> LedgerImportDialog | None:

@@ -226,3 +226,13 @@ def test_resident_form_masks_the_id_number_until_revealed_and_saves_it_unchanged
     after = office.conn.execute(
         "SELECT count(*) FROM audit_log WHERE action = 'reveal'").fetchone()[0]
     assert after == before + 1
+
+
+def test_account_menu_locks_now_and_switching_closes_for_the_next_sign_in(qtbot, office):
+    window = _window(qtbot, office, "wang")
+    menu = window.findChild(type(window.menuBar().actions()[0].menu()), "accountMenu")
+    assert [a.text() for a in menu.actions()] == ["立即锁定窗口", "切换账户…"]
+    window.lock_now()
+    assert window.idle_lock.locked
+    window.switch_account()          # the launcher then signs out and asks who signs in
+    assert window.switch_requested and not window.isVisible()
