@@ -4,6 +4,7 @@ and transfer or withdrawal."""
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -270,7 +272,9 @@ class CheckDialog(FormDialog):
         super().__init__(self.tr("录入体温检测 — {0}").format(case.name), parent)
         self.db, self.case, self.now = db, case, now
         self.outcome: isolation.CheckResult | None = None
-        info = QLabel(f"{case.address or ''}　{case.kind_label}　第{case.day_no}天/共{case.days}天")
+        info = QLabel(f"<b style='font-size:13pt'>{html.escape(case.name)}</b>　"
+                      f"{html.escape(case.address or '')}　{case.kind_label}　"
+                      f"第{case.day_no}天/共{case.days}天")
         info.setStyleSheet("color: #3d4a5a;")
         self.form.addRow(info)
         slot = "pm" if case.pm in ("due", "overdue") or case.am == "done" else "am"
@@ -287,6 +291,17 @@ class CheckDialog(FormDialog):
         self.combo("method", self.tr("方式"), isolation.METHOD_LABELS, "visit")
         self.line("checked_by", self.tr("检测人"), by or "")
         self.line("note", self.tr("备注"), "")
+        # A round of checks is many people in a row: save, and the next one due opens.
+        self.next_wanted = False
+        self.next_button = self.buttons.addButton(self.tr("保存并录入下一位"),
+                                                  QDialogButtonBox.ButtonRole.ActionRole)
+        self.next_button.setObjectName("saveAndNext")
+        self.next_button.clicked.connect(self._save_and_next)
+        self.temp.selectAll()
+
+    def _save_and_next(self) -> None:
+        self.next_wanted = True
+        self._try_save()
 
     def save(self) -> str | None:
         self.outcome = isolation.record_check(

@@ -447,7 +447,23 @@ class IsolationPage(QWidget):
             self._changed(case.id)
             if dialog.outcome and dialog.outcome.flagged:
                 self.tell(self.tr("体温或症状异常"), dialog.outcome.message, warning=True)
+            elif dialog.next_wanted:
+                self.check_next_due(after=case.id)
         return self._open(dialog, saved)
+
+    def check_next_due(self, after: str | None = None) -> CheckDialog | None:
+        """The check of the next case (in board order, after `after`) with a check due or
+        overdue now; tells when there is none left."""
+        board = self.current_board
+        due = [c for c in (board.cases if board else []) if c.check_due or c.overdue]
+        ids = [c.id for c in (board.cases if board else [])]
+        start = ids.index(after) + 1 if after in ids else 0
+        upcoming = [c for c in due if ids.index(c.id) >= start] or due
+        if not upcoming:
+            self.tell(self.tr("录入体温"), self.tr("这一轮的检测都录完了。"))
+            return None
+        self.select_case(upcoming[0].id)
+        return self.record_check()
 
     def record_test(self) -> TestDialog | None:
         case = self._one()

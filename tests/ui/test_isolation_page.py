@@ -293,3 +293,18 @@ def test_police_see_the_board_but_its_write_buttons_say_why_not(qtbot, office):
         assert "张三" in page.detail.toPlainText()
     finally:
         accounts.forget_all()
+
+
+def test_a_round_of_checks_goes_from_one_person_to_the_next(page, qtbot, office):
+    register(page, qtbot, "张三")
+    register(page, qtbot, "李四")
+    page.board_view.selectRow(0)
+    first = page.record_check()
+    qtbot.mouseClick(first.next_button, Qt.MouseButton.LeftButton)
+    second = page.selected_cases()[0]
+    assert second.name != first.case.name
+    dialogs = [w for w in page.findChildren(type(first)) if w.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].case.id == second.id
+    qtbot.mouseClick(dialogs[0].next_button, Qt.MouseButton.LeftButton)
+    assert "都录完了" in page.last_message.text()
+    assert [cell(page, r, "上午") for r in range(2)] == ["✓ 已查", "✓ 已查"]
