@@ -181,8 +181,9 @@ def name_search_key(name: str) -> str:
             tokens.append(_initials(variant) + given_initials)
 
     unique = list(dict.fromkeys(t for t in tokens if t))
-    kept = [t for t in unique if not any(t != other and t in other for other in unique)]
-    return " ".join(kept)
+    # A token inside another one occurs twice in them all, joined by a character no token has.
+    joined = "\0".join(unique)
+    return " ".join(t for t in unique if joined.count(t) == 1)
 
 
 def normalize_query(text: str) -> str:
