@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from app import accounts
+from app.dates import cn_date, short_date
 from app.errors import FormError
 from app.validation import ValidationError, normalize_phone
 from db import isolation as q
@@ -124,20 +125,6 @@ def save_settings(db: sqlite_utils.Database, settings: Settings) -> Settings:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-def cn_date(day: date | str) -> str:
-    """2026年5月12日 (Arabic numerals, as on paper)."""
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def short_date(day: date | str) -> str:
-    """5月12日"""
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    return f"{day.month}月{day.day}日"
-
 
 def _day(value: Any, field_name: str, label: str, errors: dict[str, str]) -> date | None:
     if isinstance(value, datetime):

@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from app.accounts import require
+from app.dates import cn_date
 from app.errors import FormError
 from db import pairing as q
 from db import registry as rq
@@ -51,11 +52,6 @@ TIER_LABELS = {TIER_UNIT: "同单元", TIER_BUILDING: "同楼栋", TIER_COMPOUND
 
 def _day(today: date | None) -> str:
     return (today or date.today()).isoformat()
-
-
-def cn_date(day: date) -> str:
-    """2026年5月12日: how dates read in messages and on paper (Arabic numerals)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _date(value: str | None) -> date | None:

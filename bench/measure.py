@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import resource
+import tempfile
+import time
 from pathlib import Path
 
 
@@ -22,3 +24,18 @@ def percentile(values: list[float], p: float) -> float:
     k = (len(ordered) - 1) * p
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+DEMO_100K = Path(tempfile.gettempdir()) / "griddesk-bench-100k.sqlite"
+
+
+def ensure_demo(path: Path, residents: int = 100_000) -> Path:
+    """The synthetic community the benchmarks measure on, built once (seed 7) and reused."""
+    if not path.exists():
+        from app.demo import build_demo
+
+        print(f"building the {residents:,}-resident demo in {path} …", flush=True)
+        started = time.perf_counter()
+        build_demo(path, residents=residents, seed=7)
+        print(f"  built in {time.perf_counter() - started:.0f} s")
+    return path

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DB = Path(tempfile.gettempdir()) / "griddesk-bench-100k.sqlite"
+from measure import DEMO_100K, ensure_demo  # noqa: E402
+
 HOUSEHOLDS, MEMBERS = 30_000, 1_500
 TARGET_SUGGEST_S, TARGET_COVERAGE_MS = 2.0, 200
 
@@ -37,21 +37,15 @@ def timed(fn, runs: int) -> tuple[float, list[float], object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--db", type=Path, default=DEMO_100K)
     args = parser.parse_args()
 
     from app import pairing
     from app.database import open_community_db
-    from app.demo import build_demo
     from db import pairing as store
     from db.connection import node_state
 
-    if not args.db.exists():
-        print(f"building the 100,000-resident demo in {args.db} …", flush=True)
-        started = time.perf_counter()
-        build_demo(args.db, residents=100_000, seed=7)
-        print(f"  built in {time.perf_counter() - started:.0f} s")
-    db = open_community_db(args.db)
+    db = open_community_db(ensure_demo(args.db))
     residents = db.conn.execute("SELECT count(*) FROM residents WHERE deleted = 0").fetchone()[0]
 
     # Coverage: the 党员联户 page and 概览 compute it on every load.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DB = Path(tempfile.gettempdir()) / "griddesk-bench-100k.sqlite"
+from measure import DEMO_100K, ensure_demo  # noqa: E402
+
 TARGET_BATCH_S, TARGET_PREVIEW_MS = 5.0, 300
 
 
@@ -107,24 +107,18 @@ def preview_dialog_ms(data: bytes) -> float | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--db", type=Path, default=DEMO_100K)
     parser.add_argument("--sets", type=int, default=500)
     args = parser.parse_args()
 
     import pypdfium2 as pdfium
 
     from app.database import open_community_db
-    from app.demo import build_demo
     from app.documents.fonts import document_fonts
     from app.documents.isolation_forms import _LINES, NOTICE_SET
     from app.isolation_print import load_sheets, notice_set_pdf
 
-    if not args.db.exists():
-        print(f"building the 100,000-resident demo in {args.db} …", flush=True)
-        started = time.perf_counter()
-        build_demo(args.db, residents=100_000, seed=7)
-        print(f"  built in {time.perf_counter() - started:.0f} s")
-    db = open_community_db(args.db)
+    db = open_community_db(ensure_demo(args.db))
     today = date.today()
     started = time.perf_counter()
     fonts = document_fonts()

@@ -270,7 +270,6 @@ class IsolationPage(QWidget):
         self.timer.timeout.connect(self.reload)
         for signal in (events.registry_changed, events.isolation_changed):
             signal.connect(self.reload)
-        self.reload()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -295,6 +294,9 @@ class IsolationPage(QWidget):
 
     # --- reading ---------------------------------------------------------------------------
     def reload(self) -> None:
+        """Read the board again; a hidden page waits until it is shown (showEvent)."""
+        if not self.isVisible():
+            return
         selected = {c.id for c in self.selected_cases()}
         self.current_board = isolation.board(self.db, self.clock())
         counts = self.current_board.counts()

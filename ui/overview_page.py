@@ -109,7 +109,8 @@ class OverviewPage(QWidget):
                 len(cover.members_over), len(cover.members_idle))
         self.pairing.setText(text)
         self.pairing_bar.setValue(round(cover.rate * 1000))
-        self.reload_isolation()
+        if self.isVisible():            # else when shown (showEvent): not at start-up
+            self.reload_isolation()
 
     def reload_isolation(self) -> None:
         board = isolation.board(self.db)

@@ -457,12 +457,18 @@ FORM_SIZE, FORM_LEADING = SIZE_SMALL_4, 20.5
 FORM_BOTTOM = 25 * mm
 
 
+def _titled_flow(p: Pen, t: Template, sheet: CaseSheet, form: str, v: dict[str, str]
+                 ) -> Flow:
+    """A one-page form's flow: the serial at the top of every page, then the title."""
+    flow = Flow(p, lambda: _serial_mark(p, sheet, form, TYPE_TOP + 8 * mm), bottom=FORM_BOTTOM)
+    _serial_mark(p, sheet, form, TYPE_TOP + 8 * mm)
+    flow.line(t.text("title", v), SIZE_2, 16 * mm, x=CENTRE, align="center", role="title")
+    return flow
+
+
 def draw_notice(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
     size, leading = FORM_SIZE, FORM_LEADING
-    flow = Flow(p, lambda: _serial_mark(p, sheet, "notice", TYPE_TOP + 8 * mm),
-                bottom=FORM_BOTTOM)
-    _serial_mark(p, sheet, "notice", TYPE_TOP + 8 * mm)
-    flow.line(t.text("title", v), SIZE_2, 16 * mm, x=CENTRE, align="center", role="title")
+    flow = _titled_flow(p, t, sheet, "notice", v)
     flow.line(t.text("salutation", v), size, leading)
     flow.para(t.text("intro", v), size, leading)
     door = {"seal": "door_seal", "sensor": "door_sensor"}.get(sheet.door_measure, "door_none")
@@ -499,10 +505,7 @@ def draw_notice(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> Non
 
 def draw_pledge(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
     size, leading = FORM_SIZE, FORM_LEADING
-    flow = Flow(p, lambda: _serial_mark(p, sheet, "pledge", TYPE_TOP + 8 * mm),
-                bottom=FORM_BOTTOM)
-    _serial_mark(p, sheet, "pledge", TYPE_TOP + 8 * mm)
-    flow.line(t.text("title", v), SIZE_2, 16 * mm, x=CENTRE, align="center", role="title")
+    flow = _titled_flow(p, t, sheet, "pledge", v)
     # Who they are: a two-column table, label | value.
     c = p.canvas
     label_w = 30 * mm

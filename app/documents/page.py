@@ -13,6 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from app.dates import cn_date  # noqa: F401  (forms import it from here)
 from app.documents.fonts import FontSet, document_fonts
 from app.documents.typography import break_lines
 
@@ -112,11 +113,6 @@ def new_canvas(title: str, subject: str = "") -> tuple[Canvas, io.BytesIO]:
 
 def pen(canvas: Canvas, fonts: FontSet | None = None) -> Pen:
     return Pen(canvas, fonts or document_fonts())
-
-
-def cn_date(day) -> str:
-    """2026年5月12日: dates on paper in Arabic numerals, as GB/T 9704 asks."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class DocumentSaveError(Exception):

@@ -183,6 +183,7 @@ def test_overview_counts_cases_and_charts_the_last_30_days(qtbot, office):
     events = AppEvents()
     page = OverviewPage(office, events)
     qtbot.addWidget(page)
+    page.show()
     text = page.isolation.text()
     assert "管控中 2 人（居家隔离 1，居家健康监测 1），另有 1 人待开始" in text
     totals = page.cases_chart.totals()
@@ -283,6 +284,7 @@ def test_police_see_the_board_but_its_write_buttons_say_why_not(qtbot, office):
         accounts.sign_in(office, "cop", "secret12")
         page = IsolationPage(office, AppEvents(), clock=Clock(datetime(2026, 11, 20, 9)))
         qtbot.addWidget(page)
+        page.show()
         page.board_view.selectRow(0)
         assert page.board_model.rowCount() == 1
         for button in (page.register_button, page.buttons["check"], page.buttons["release"],
