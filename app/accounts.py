@@ -19,6 +19,7 @@ import sqlite_utils
 from app.errors import FormError
 from app.validation import mask_id_number
 from db import audit
+from db import registry as db_registry
 from db.connection import get_meta, node_state, set_meta, transaction
 
 ROLE_LABELS = {"admin": "管理员", "grid_worker": "网格员", "doctor": "片医", "police": "片警",
@@ -226,14 +227,6 @@ def require(db: sqlite_utils.Database, permission: str) -> Session:
     return session
 
 
-def household_grid(db: sqlite_utils.Database, household_id: str) -> str | None:
-    row = db.conn.execute(
-        "SELECT c.grid_id FROM households h JOIN units u ON u.id = h.unit_id "
-        "JOIN buildings b ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id "
-        "WHERE h.id = ?", (household_id,)).fetchone()
-    return row[0] if row else None
-
-
 def resident_household(db: sqlite_utils.Database, resident_id: str) -> str | None:
     row = db.conn.execute("SELECT household_id FROM residents WHERE id = ?",
                           (resident_id,)).fetchone()
@@ -245,7 +238,7 @@ def require_household(db: sqlite_utils.Database, permission: str,
     """require(), and for a grid worker: the household lies in one of their grids."""
     session = require(db, permission)
     if session.role == "grid_worker" and household_id is not None:
-        grid = household_grid(db, household_id)
+        grid = db_registry.household_grid(db, household_id)
         if grid not in session.grid_ids:
             raise PermissionDenied("这户不在您负责的网格内，不能修改或查看其完整信息。"
                                    "如需调整负责网格，请联系社区管理员。")

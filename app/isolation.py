@@ -19,6 +19,7 @@ from app.dates import cn_date, short_date
 from app.errors import FormError
 from app.validation import ValidationError, normalize_phone
 from db import isolation as q
+from db import isolation_forms
 from db import registry as rq
 from db.connection import get_meta, set_meta, transaction
 
@@ -188,8 +189,8 @@ def _staff(db: sqlite_utils.Database, staff_id: str | None, role: str, label: st
 def default_trio(db: sqlite_utils.Database, household_id: str | None) -> dict[str, str | None]:
     """The grid worker of the household's grid, and the community's police officer and doctor
     (the first of each, by name), as a new case's responsible trio."""
-    grid = q.grid_of_household(db, household_id) if household_id else None
-    people = q.staff_by_role(db, ("grid_worker", "grid_chief", "police", "doctor"))
+    grid = rq.household_grid(db, household_id) if household_id else None
+    people = rq.staff(db)
     workers = [s for s in people if s["role"] == "grid_worker"]
     worker = next((s for s in workers if s["org_unit_id"] == grid), None)
     if worker is None:
@@ -780,7 +781,7 @@ def case_detail(db: sqlite_utils.Database, case_id: str) -> CaseDetail:
     if row is None or row["deleted"]:
         raise FormError({"case_id": "这条隔离记录不存在或已被删除，请刷新后重试。"})
     return CaseDetail(row, q.events(db, case_id), q.checks(db, [case_id]),
-                      q.tests(db, [case_id]), q.prints(db, case_id))
+                      q.tests(db, [case_id]), isolation_forms.prints_of_case(db, case_id))
 
 
 def find_cases(db: sqlite_utils.Database, text: str = "", statuses: tuple[str, ...] = ()

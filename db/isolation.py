@@ -102,36 +102,6 @@ def events(db: sqlite_utils.Database, case_id: str) -> list[Row]:
                      "ORDER BY at, id", (case_id,))
 
 
-def prints(db: sqlite_utils.Database, case_id: str) -> list[Row]:
-    return _rows(db, "SELECT * FROM print_log WHERE case_id = ? AND deleted = 0 "
-                     "ORDER BY printed_at DESC, id DESC", (case_id,))
-
-
-def flagged_checks(db: sqlite_utils.Database) -> list[Row]:
-    """Fever or symptom checks the doctor has not taken up yet, newest first."""
-    return _rows(
-        db,
-        "SELECT x.*, r.name, k.doctor_id FROM case_checks x "
-        "JOIN isolation_cases k ON k.id = x.case_id JOIN residents r ON r.id = k.resident_id "
-        "WHERE x.flagged = 1 AND x.doctor_seen IS NULL AND x.deleted = 0 AND k.deleted = 0 "
-        "ORDER BY x.check_on DESC, x.slot DESC",
-    )
-
-
-def staff_by_role(db: sqlite_utils.Database, roles: Sequence[str]) -> list[Row]:
-    marks = ",".join("?" * len(roles))
-    return _rows(db, f"SELECT * FROM staff WHERE deleted = 0 AND role IN ({marks}) "
-                     "ORDER BY role, name", list(roles))
-
-
-def grid_of_household(db: sqlite_utils.Database, household_id: str) -> str | None:
-    row = db.conn.execute(
-        "SELECT c.grid_id FROM households h JOIN units u ON u.id = h.unit_id "
-        "JOIN buildings b ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id "
-        "WHERE h.id = ?", (household_id,)).fetchone()
-    return row[0] if row else None
-
-
 def case_spans(db: sqlite_utils.Database, since: str) -> list[tuple[str, str, str, str | None,
                                                                      str | None]]:
     """(kind, status, started_on, released_on, status_on) of every case that may have been

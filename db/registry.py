@@ -200,6 +200,13 @@ def household_address(db: sqlite_utils.Database, household_id: str) -> str | Non
     return row[0] if row else None
 
 
+def household_grid(db: sqlite_utils.Database, household_id: str) -> str | None:
+    """The grid a household belongs to (through its compound)."""
+    row = db.conn.execute(f"SELECT c.grid_id FROM {HOUSEHOLD_JOIN} WHERE h.id = ?",
+                          (household_id,)).fetchone()
+    return row[0] if row else None
+
+
 def household_by_door(db: sqlite_utils.Database, unit_id: str, door_number: str,
                       exclude_id: str | None = None) -> Row | None:
     return _one(
