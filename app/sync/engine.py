@@ -25,7 +25,7 @@ from db import changelog, migrate
 from db import registry as q
 from db import sync as store
 from db.clock import Stamp
-from db.connection import get_meta, node_state, set_meta, transaction
+from db.connection import get_meta, node_state, set_meta, transaction, use_bulk_pages
 from db.ids import uuid7
 
 MAX_SKEW_MS = 10 * 60 * 1000      # a stamp further ahead of our clock than this never wins
@@ -63,6 +63,7 @@ def create_district(db: sqlite_utils.Database, name: str, code: str) -> str:
         errors["code"] = "区县代码应为6位数字，例如 410102。"
     if errors:
         raise FormError(errors)
+    use_bulk_pages(db)
     district = uuid7()
     with transaction(db):
         set_meta(db, "community_id", district)

@@ -207,3 +207,39 @@ def test_a_bundle_in_format_1_from_an_older_version_still_imports(tmp_path):
     outcome = engine.import_bundle_bytes(district, blob, "old.gdsync")
     assert outcome.status == "applied" and outcome.applied == len(changes)
     assert district.conn.execute("SELECT count(*) FROM residents").fetchone() == (1200,)
+
+
+def test_a_new_district_takes_large_pages_and_still_starts_when_the_file_is_busy(tmp_path):
+    """Large pages make a district's snapshot imports cheaper; if another program holds the
+    file while the district is made, it is made all the same, with the default pages."""
+    alone = open_community_db(tmp_path / "alone.sqlite", create=True)
+    engine.create_district(alone, "中原区", "410102")
+    assert alone.conn.execute("PRAGMA page_size").fetchone() == (16384,)
+    assert alone.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+    busy = open_community_db(tmp_path / "busy.sqlite", create=True)
+    reader = sqlite3.connect(tmp_path / "busy.sqlite")
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM meta").fetchone()   # holds a read lock
+    try:
+        engine.create_district(busy, "二七区", "410103")
+    finally:
+        reader.close()
+    assert busy.conn.execute("PRAGMA page_size").fetchone() == (4096,)
+    assert busy.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert engine.role(busy) == "district"
+    for district, name in ((alone, "alone"), (busy, "busy")):   # both take a snapshot
+        build_demo(tmp_path / f"{name}-c.sqlite", residents=60, pairings=False,
+                   isolation_cases=False, seed=3)
+        community = open_community_db(tmp_path / f"{name}-c.sqlite")
+        request, _ = engine.write_enroll_request(community, tmp_path / f"{name}-enroll")
+        seen = engine.read_enroll_request(request)
+        engine.accept_enroll_request(district, seen)
+        engine.accept_enroll_response(community, engine.write_enroll_response(
+            district, seen.node_id, tmp_path / f"{name}-enroll"))
+        engine.export_bundles(community, engine.district_peer(community)["node_id"],
+                              tmp_path / f"{name}-usb")
+        assert {o.status for o in engine.import_folder(district, tmp_path / f"{name}-usb")
+                } == {"applied"}
+        assert (district.conn.execute("SELECT count(*) FROM residents").fetchone()
+                == community.conn.execute("SELECT count(*) FROM residents").fetchone())
