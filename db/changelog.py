@@ -192,22 +192,24 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
     state = node_state(db)
     tables = {name: frozenset(cols) for name, cols in synced_tables(db).items()}
     conn = db.conn
-    rows: dict[tuple[str, str], list[Run]] = {}
+    rows: dict[tuple[str, str], Run] = {}            # a row's one run (a snapshot: all rows)
+    repeated: dict[tuple[str, str], list[Run]] = {}  # a row's runs, if it comes in several
     for run in runs:
         tbl, row_id, _owner, cols, values, stamps = run
-        if not (len(cols) == len(values) == len(stamps)):
+        n = len(cols)
+        if n != len(values) or n != len(stamps):
             raise ValueError(f"a run of {tbl} has {len(cols)} fields, {len(values)} values")
-        if not cols:
-            continue
         known_cols = tables.get(tbl)
         if known_cols is None or not known_cols.issuperset(cols):
             unknown = [c for c in cols if known_cols is None or c not in known_cols]
             raise ValueError(f"unknown field {tbl}.{unknown[0] if unknown else cols}")
-        found = rows.get((tbl, row_id))
-        if found is None:
-            rows[(tbl, row_id)] = [run]
+        if not n:
+            continue
+        key = (tbl, row_id)
+        if key in rows:
+            repeated.setdefault(key, [rows[key]]).append(run)
         else:
-            found.append(run)
+            rows[key] = run
     result = ApplyResult()
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     if len(rows) >= BULK_INDEX_MIN:   # the tables' and indexes' pages stay in memory
@@ -216,7 +218,8 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
         with state.logging_suppressed(), transaction(db):
             conn.execute("PRAGMA defer_foreign_keys = ON")  # parents may come later
             conn.execute(ROW_CLOCK_SQL)
-            newest = _apply(conn, rows, max_hlc, unacked_after, state.node_id, result)
+            newest = _apply(conn, rows, repeated, max_hlc, unacked_after, state.node_id,
+                            result)
     finally:
         conn.execute(f"PRAGMA cache_size = {cache}")
     if newest:
@@ -224,9 +227,9 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
     return result
 
 
-def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], list[Run]],
-           max_hlc: str | None, unacked_after: str | None, me: str,
-           result: ApplyResult) -> str:
+def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
+           repeated: dict[tuple[str, str], list[Run]], max_hlc: str | None,
+           unacked_after: str | None, me: str, result: ApplyResult) -> str:
     """apply_rows() inside its transaction; returns the newest stamp applied."""
     # Rows never seen here are inserted in bulk (a snapshot is almost all such rows), their
     # stamps packed into row_clock; rows held here go field by field through last-writer-wins.
@@ -241,23 +244,28 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], list[Run]],
             held[tbl] += 1
     touched: dict[str, list[str]] = {"residents": [], "households": []}
     with _bulk_update_search_off(conn, sum(held.values()) >= BULK_UPDATE_MIN, touched):
-        for key, row_runs in rows.items():
+        for key, run in rows.items():
             tbl, row_id = key
-            if key not in known and len(row_runs) == 1:
-                # The common case of a snapshot: one run, each field once, none from the future.
-                _t, _r, _o, cols, values, stamps = row_runs[0]
-                top = max(stamps)
-                shape = (tbl, tuple(cols))
-                packed = shapes.get(shape)
-                if packed is None:   # a new shape: its columns as row_clock has them, or ""
-                    packed = shapes[shape] = " ".join(cols) if len(set(cols)) == len(cols) else ""
-                if packed and (max_hlc is None or top <= max_hlc):
-                    if top > newest:
-                        newest = top
-                    new_rows.setdefault(shape, []).append((row_id, *values))
-                    new_clock.append((tbl, row_id, packed, " ".join(stamps)))
-                    result.applied += len(cols)
-                    continue
+            row_runs = repeated.get(key)
+            if row_runs is None:
+                if key not in known:
+                    # The common case of a snapshot: one run, each field once, none from the
+                    # future.
+                    _t, _r, _o, cols, values, stamps = run
+                    top = max(stamps)
+                    shape = (tbl, tuple(cols))
+                    packed = shapes.get(shape)
+                    if packed is None:   # a new shape: its columns as row_clock has them, or ""
+                        packed = shapes[shape] = (" ".join(cols) if len(set(cols)) == len(cols)
+                                                  else "")
+                    if packed and (max_hlc is None or top <= max_hlc):
+                        if top > newest:
+                            newest = top
+                        new_rows.setdefault(shape, []).append((row_id, *values))
+                        new_clock.append((tbl, row_id, packed, " ".join(stamps)))
+                        result.applied += len(cols)
+                        continue
+                row_runs = [run]
             winners: dict[str, tuple[object, str]] = {}
             for run in row_runs:
                 for col, value, hlc in zip(run[3], run[4], run[5], strict=True):

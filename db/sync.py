@@ -113,15 +113,12 @@ def community_figures(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     return out
 
 
-def owners_of(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> set[str]:
-    """The org units owning those of these (table, row id) rows this node holds (tables
-    that are not synced are left out: applying refuses them)."""
-    by_table: dict[str, list[str]] = {}
-    for tbl, row_id in keys:
-        by_table.setdefault(tbl, []).append(row_id)
+def owners_of(db: sqlite_utils.Database, ids_by_table: dict[str, list[str]]) -> set[str]:
+    """The org units owning those of these rows (ids by table) this node holds (tables that
+    are not synced are left out: applying refuses them)."""
     found: set[str] = set()
     synced = changelog.synced_tables(db)
-    for tbl, ids in by_table.items():
+    for tbl, ids in ids_by_table.items():
         if tbl in synced:   # one query per table, the ids as one JSON array
             found.update(owner for (owner,) in db.conn.execute(
                 f"SELECT DISTINCT t.community_id FROM json_each(?) j JOIN [{tbl}] t "

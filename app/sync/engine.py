@@ -467,12 +467,17 @@ def _foreign_rows(db: sqlite_utils.Database, rows: list[list[Any]], allowed: set
     """Whether a bundle touches rows its sender may not send: the owner it declares, an
     org unit it moves a row into, and the owner of the row as held here must all be
     allowed (else one community could edit or take another's rows by relabelling them)."""
-    if any(r[2] not in allowed for r in rows):
-        return True
-    if any(r[4][r[3].index("community_id")] not in allowed
-           for r in rows if "community_id" in r[3]):
-        return True
-    return not store.owners_of(db, {(r[0], r[1]) for r in rows}) <= allowed
+    ids_by_table: dict[str, list[str]] = {}
+    for tbl, row_id, owner, cols, values, _stamps in rows:
+        if owner not in allowed:
+            return True
+        if "community_id" in cols and values[cols.index("community_id")] not in allowed:
+            return True
+        ids = ids_by_table.get(tbl)
+        if ids is None:
+            ids = ids_by_table[tbl] = []
+        ids.append(row_id)
+    return not store.owners_of(db, ids_by_table) <= allowed
 
 
 def _owners_allowed(db: sqlite_utils.Database, peer: dict[str, Any]) -> set[str]:
