@@ -39,7 +39,7 @@ def spread(runs: list[tuple[float, float]], digits: int = 1) -> str:
 
 def machine_pace() -> float:
     """Seconds for 10 million Python additions: how fast this machine is at this moment
-    (it was 1.2-1.8 s on the 2-CPU machine the figures in the closing notes come from)."""
+    (0.36-0.65 s within one minute on the shared 2-CPU machine of the closing notes)."""
     started = time.perf_counter()
     total = 0
     for i in range(10_000_000):
