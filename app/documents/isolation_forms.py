@@ -799,7 +799,9 @@ def draw_release(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> No
     _qr(p, qr_payload(sheet), MARGIN_LEFT, qr_y, qr_size)
     p.text(MARGIN_LEFT + qr_size / 2, qr_y - 4 * mm, "扫码核对编号与日期", 8, align="center")
     p.text(RIGHT - 4 * mm, qr_y + qr_size - 8 * mm, t.text("signer", v), SIZE_4, align="right")
-    p.text(RIGHT - 4 * mm, qr_y + qr_size - 17 * mm, v["date"], SIZE_4, align="right")
+    # Issued on the release day: a reprint weeks later (marked 补打) keeps that date.
+    p.text(RIGHT - 4 * mm, qr_y + qr_size - 17 * mm, v.get("release_date") or v["date"],
+           SIZE_4, align="right")
     c.showPage()
 
 

@@ -259,6 +259,16 @@ def test_the_release_forms_qr_code_reads_back_from_the_printed_page(office):
                          "START=2026-11-20;END=2026-11-26;RELEASED=2026-11-27")
 
 
+def test_a_release_form_reprinted_later_is_still_dated_the_release_day(office):
+    case_id = released_case(office)                      # released on 27 November
+    first, issued = ip.release_pdf(office, case_id, today=date(2026, 11, 27))
+    ip.record_print(office, issued, 1, "PDF", pdf=first)
+    data, issued = ip.release_pdf(office, case_id, today=date(2026, 12, 15))
+    text = flat(pages_text(data)[0])
+    assert issued[0].earlier_prints == 1 and "补打" in text
+    assert "2026年11月27日" in text and "2026年12月15日" not in text
+
+
 def test_release_of_an_open_case_is_refused(office):
     case_id = add_case(office)
     with pytest.raises(FormError) as err:
