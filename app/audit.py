@@ -11,7 +11,19 @@ from typing import Any
 import sqlite_utils
 
 from app.accounts import ROLE_LABELS, current, require, shown
+from app.isolation import (
+    DOOR_LABELS,
+    EVENT_LABELS,
+    FORM_LABELS,
+    KIND_LABELS,
+    METHOD_LABELS,
+    SLOT_LABELS,
+    STATUS_LABELS,
+    TEST_LABELS,
+)
+from app.registry import DWELLING_LABELS, RESIDENCY_LABELS, SEX_LABELS
 from db import audit as store
+from db import registry as rq
 
 ACTION_LABELS = {
     "insert": "新增", "update": "修改", "delete": "删除", "undelete": "恢复",
@@ -35,7 +47,38 @@ FIELD_LABELS = {
     "door_number": "门牌", "deleted": "已删除", "tags": "标签", "note": "备注",
     "relation": "与户主关系", "residency": "居住类型", "birth_date": "出生日期", "sex": "性别",
     "unit_id": "单元", "member_id": "党员", "role": "角色", "field": "字段",
+    "resident_id": "居民", "building_id": "楼栋", "compound_id": "楼院", "grid_id": "网格",
+    "parent_id": "上级", "org_unit_id": "所属组织", "case_id": "隔离人员", "doctor_id": "片医",
+    "police_id": "片警", "grid_worker_id": "网格员", "chief_id": "负责人",
+    "id_kind": "证件类型", "ethnicity": "民族", "floor": "楼层", "dwelling": "居住情况",
+    "kind": "类型", "status": "状态", "reason": "原因", "origin": "来源地",
+    "arrived_on": "抵达日期", "started_on": "开始日期", "planned_end": "预计解除日期",
+    "released_on": "解除日期", "release_basis": "解除依据", "door_measure": "门口措施",
+    "status_on": "状态日期", "status_by": "经办人", "status_reason": "状态原因",
+    "transfer_to": "转往", "at": "时间", "old_value": "原值", "new_value": "新值",
+    "by_name": "经办人", "check_on": "日期", "slot": "时段", "temperature": "体温",
+    "symptoms": "症状", "method": "方式", "checked_by": "检查人", "checked_at": "检查时间",
+    "flagged": "异常", "doctor_seen": "片医已处理", "test_on": "检测日期", "result": "结果",
+    "form": "文书", "serial": "编号", "issued_at": "编号时间", "printed_at": "打印时间",
+    "printed_by": "打印人", "copies": "份数", "reprint": "补打", "target": "打印到",
+    "created_on": "创建日期",
 }
+# Coded values shown in words, by field ("kind" is a case's kind or a case event's).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "sex": SEX_LABELS, "residency": RESIDENCY_LABELS, "dwelling": DWELLING_LABELS,
+    "kind": {**KIND_LABELS, **EVENT_LABELS}, "status": STATUS_LABELS, "slot": SLOT_LABELS,
+    "method": METHOD_LABELS, "door_measure": DOOR_LABELS, "result": TEST_LABELS,
+    "form": FORM_LABELS,
+}
+# Fields holding another row's id, and that row's table: shown by its name, not its id.
+REFERENCES = {
+    "household_id": "households", "unit_id": "units", "building_id": "buildings",
+    "compound_id": "compounds", "grid_id": "org_units", "parent_id": "org_units",
+    "org_unit_id": "org_units", "member_id": "party_members", "resident_id": "residents",
+    "case_id": "isolation_cases", "doctor_id": "staff", "police_id": "staff",
+    "grid_worker_id": "staff", "chief_id": "staff",
+}
+HIDDEN_FIELDS = frozenset({"community_id"})   # always this office's own: says nothing
 FAIL_REASONS = {"wrong_password": "密码错误", "unknown_user": "没有这个用户",
                 "locked": "账户已锁定", "wait": "需等待", "disabled": "账户已停用"}
 
@@ -51,17 +94,22 @@ def _day_start_utc(day: date) -> str:
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _value(session, key: str, value: Any) -> str:
+def _value(session, key: str, value: Any, labels: dict[tuple[str, str], str]) -> str:
     if value is None:
         return "（空）"
     if key in ("id_number", "phone"):
         return shown(session, key, str(value))
-    return str(value)
+    if key in REFERENCES:
+        return labels.get((REFERENCES[key], str(value)), str(value))
+    return VALUE_LABELS.get(key, {}).get(str(value), str(value))
 
 
-def describe(entry: store.Entry, session=None) -> str:
+def describe(entry: store.Entry, session=None,
+             labels: dict[tuple[str, str], str] | None = None) -> str:
     """What an entry did, in one line: changed fields before → after, or the event's facts.
-    ID numbers and phones are masked as in every list."""
+    ID numbers and phones are masked as in every list; rows referred to are shown by the
+    names in `labels` (see references())."""
+    labels = labels or {}
     try:
         d = entry.details()
     except ValueError:
@@ -72,12 +120,14 @@ def describe(entry: store.Entry, session=None) -> str:
         before, after = d.get("before") or {}, d.get("after") or {}
         parts = []
         for key in list(after) + [k for k in before if k not in after]:
+            if key in HIDDEN_FIELDS:
+                continue
             label = FIELD_LABELS.get(key, key)
             if key in before:
-                parts.append(f"{label}：{_value(session, key, before.get(key))} → "
-                             f"{_value(session, key, after.get(key))}")
+                parts.append(f"{label}：{_value(session, key, before.get(key), labels)} → "
+                             f"{_value(session, key, after.get(key), labels)}")
             elif after.get(key) not in (None, "", 0):
-                parts.append(f"{label}：{_value(session, key, after.get(key))}")
+                parts.append(f"{label}：{_value(session, key, after.get(key), labels)}")
         return "；".join(parts)
     if entry.action == "sign_in_failed":
         text = FAIL_REASONS.get(d.get("reason", ""), d.get("reason", ""))
@@ -86,7 +136,8 @@ def describe(entry: store.Entry, session=None) -> str:
         return f"查看了完整的{FIELD_LABELS.get(d.get('field', ''), d.get('field', ''))}"
     if "role" in d:
         d = {**d, "role": ROLE_LABELS.get(d["role"], d["role"])}
-    return "；".join(f"{k}：{v}" for k, v in d.items())
+    return "；".join(f"{k}：{'、'.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in d.items())
 
 
 @dataclass(frozen=True)
@@ -112,10 +163,36 @@ def rows(db: sqlite_utils.Database, *, actor: str | None = None, action: str | N
         db, actor=actor or None, actions=actions, record=(record or "").strip() or None,
         since=_day_start_utc(since) if since else None,
         until=_day_start_utc(until + timedelta(days=1)) if until else None, limit=limit)
+    labels = rq.row_labels(db, references(found))
     return [AuditRow(seq=e.seq, time=local_time(e.at), actor=e.actor or "（系统）",
                      action=ACTION_LABELS.get(e.action, e.action),
-                     what=TABLE_LABELS.get(e.tbl or "", e.tbl or ""),
-                     record=e.row_id or "", detail=describe(e, session)) for e in found]
+                     what=_what(e, labels), record=e.row_id or "",
+                     detail=describe(e, session, labels)) for e in found]
+
+
+def references(entries: list[store.Entry]) -> dict[str, set[str]]:
+    """The rows these entries are about or point to, by table: what row_labels() names."""
+    wanted: dict[str, set[str]] = {}
+    for e in entries:
+        if e.tbl and e.row_id:
+            wanted.setdefault(e.tbl, set()).add(e.row_id)
+        try:
+            d = e.details()
+        except ValueError:
+            continue
+        if isinstance(d, dict):
+            for side in (d.get("before"), d.get("after")):
+                for key, value in (side or {}).items() if isinstance(side, dict) else ():
+                    if key in REFERENCES and isinstance(value, str):
+                        wanted.setdefault(REFERENCES[key], set()).add(value)
+    return wanted
+
+
+def _what(entry: store.Entry, labels: dict[tuple[str, str], str]) -> str:
+    """"居民 张三": the table, and the row by its name where it has one."""
+    kind = TABLE_LABELS.get(entry.tbl or "", entry.tbl or "")
+    name = labels.get((entry.tbl or "", entry.row_id or ""))
+    return f"{kind} {name}" if name else kind
 
 
 def actors(db: sqlite_utils.Database) -> list[str]:

@@ -3,6 +3,7 @@ Party members. Plain values in and out; SQL stays visible."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -382,3 +383,52 @@ def tag_counts(db: sqlite_utils.Database, table: str, tags: Sequence[str]) -> di
         for t in tags
     }
 
+
+
+# How a row is named to people (the audit trail), per table: SQL giving (id, label) for the
+# ids in the JSON array ?1, deleted rows included.
+_CASE_PERSON = ("SELECT k.id, r.name FROM isolation_cases k JOIN residents r "
+                "ON r.id = k.resident_id WHERE k.id IN (SELECT value FROM json_each(?1))")
+_OF_CASE = ("SELECT x.id, r.name FROM {tbl} x JOIN isolation_cases k ON k.id = x.case_id "
+            "JOIN residents r ON r.id = k.resident_id "
+            "WHERE x.id IN (SELECT value FROM json_each(?1))")
+_NAMED = "SELECT id, name FROM {tbl} WHERE id IN (SELECT value FROM json_each(?1))"
+ROW_LABEL_SQL = {
+    "residents": _NAMED, "party_members": _NAMED, "staff": _NAMED, "org_units": _NAMED,
+    "compounds": _NAMED,
+    "buildings": "SELECT b.id, c.name || ' ' || b.name FROM buildings b JOIN compounds c "
+                 "ON c.id = b.compound_id WHERE b.id IN (SELECT value FROM json_each(?1))",
+    "units": "SELECT u.id, c.name || ' ' || b.name || u.name FROM units u JOIN buildings b "
+             "ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id "
+             "WHERE u.id IN (SELECT value FROM json_each(?1))",
+    "households": f"SELECT h.id, {ADDRESS_SQL} FROM {HOUSEHOLD_JOIN} "
+                  "WHERE h.id IN (SELECT value FROM json_each(?1))",
+    "pairings": f"SELECT p.id, m.name || ' — ' || {ADDRESS_SQL} FROM pairings p "
+                "JOIN party_members m ON m.id = p.member_id "
+                "JOIN households h ON h.id = p.household_id JOIN units u ON u.id = h.unit_id "
+                "JOIN buildings b ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id "
+                "WHERE p.id IN (SELECT value FROM json_each(?1))",
+    "member_contacts": "SELECT x.id, m.name FROM member_contacts x JOIN party_members m "
+                       "ON m.id = x.member_id WHERE x.id IN (SELECT value FROM json_each(?1))",
+    "accounts": "SELECT CAST(id AS TEXT), display_name || '（' || username || '）' FROM accounts "
+                "WHERE CAST(id AS TEXT) IN (SELECT value FROM json_each(?1))",
+    "isolation_cases": _CASE_PERSON,
+    "case_events": _OF_CASE, "case_checks": _OF_CASE, "case_tests": _OF_CASE,
+    "case_forms": _OF_CASE, "print_log": _OF_CASE,
+}
+
+
+def row_labels(db: sqlite_utils.Database, ids_by_table: dict[str, Iterable[str]]
+               ) -> dict[tuple[str, str], str]:
+    """{(table, id): what people call the row}: a name, an address, the person of a case.
+    Tables without a name and ids not found are left out."""
+    labels: dict[tuple[str, str], str] = {}
+    for tbl, ids in ids_by_table.items():
+        sql = ROW_LABEL_SQL.get(tbl)
+        wanted = sorted(set(ids))
+        if sql is None or not wanted:
+            continue
+        for row_id, label in db.conn.execute(sql.format(tbl=tbl), (json.dumps(wanted),)):
+            if label:
+                labels[(tbl, row_id)] = label
+    return labels

@@ -30,7 +30,7 @@ from app.ledger_export import ExportError
 
 LIMIT = 5000
 COLUMNS = [("序号", "seq", 60), ("时间", "time", 150), ("操作人", "actor", 90),
-           ("操作", "action", 110), ("对象", "what", 80), ("内容", "detail", 500),
+           ("操作", "action", 110), ("对象", "what", 170), ("内容", "detail", 500),
            ("记录编号", "record", 120)]
 ACTIONS = {"": "全部操作", "insert": "新增", "update": "修改", "delete": "删除",
            "sign_in": "登录", "sign_in_failed": "登录失败", "reveal": "查看完整信息",

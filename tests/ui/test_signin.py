@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -163,9 +164,14 @@ def test_audit_page_filters_verifies_and_exports(qtbot, office, tmp_path):
     page.record.setText(office.ids["张三"])
     page.reload()
     # The resident's own entries, and the Party member row that points at the resident.
+    # Rows are named as people know them, and the ids they point to by their names too.
     assert [(r.action, r.what) for r in page.model.rows] == [
-        ("修改", "居民"), ("新增", "党员"), ("新增", "居民")]
+        ("修改", "居民 张三"), ("新增", "党员 张三"), ("新增", "居民 张三")]
     assert "备注：（空） → 已走访" in page.model.rows[0].detail
+    assert "住户：锦绣花园 3号楼2单元501" in page.model.rows[2].detail
+    assert "居民：张三" in page.model.rows[1].detail
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    assert not any(uuid.search(r.detail) for r in page.model.rows)
     assert page.verify().ok and "完好" in page.check_result.text()
     out = tmp_path / "audit.xlsx"
     assert page.export(out) == 3
