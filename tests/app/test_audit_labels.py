@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import audit
+from app import accounts, audit
 from app import isolation_print as ip
 from app.database import open_community_db
 from app.demo import build_demo
@@ -17,6 +17,7 @@ def test_every_named_table_gives_each_row_its_name(tmp_path, monkeypatch):
         "SELECT id FROM isolation_cases WHERE status = 'active' LIMIT 2")]
     data, issued = ip.notice_set_pdf(db, active)          # serials and a print log
     ip.record_print(db, issued, 1, "PDF", pdf=data)
+    accounts.create_demo_accounts(db)
     for tbl in rq.ROW_LABEL_SQL:
         ids = [str(r[0]) for r in db.conn.execute(f"SELECT id FROM [{tbl}] LIMIT 3")]
         assert ids, f"the demo has no {tbl}"
