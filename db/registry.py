@@ -410,7 +410,7 @@ ROW_LABEL_SQL = {
                 "WHERE p.id IN (SELECT value FROM json_each(?1))",
     "member_contacts": "SELECT x.id, m.name FROM member_contacts x JOIN party_members m "
                        "ON m.id = x.member_id WHERE x.id IN (SELECT value FROM json_each(?1))",
-    "accounts": "SELECT CAST(id AS TEXT), display_name || '（' || username || '）' FROM accounts "
+    "accounts": "SELECT CAST(id AS TEXT), display_name FROM accounts "
                 "WHERE CAST(id AS TEXT) IN (SELECT value FROM json_each(?1))",
     "isolation_cases": _CASE_PERSON,
     "case_events": _OF_CASE, "case_checks": _OF_CASE, "case_tests": _OF_CASE,
