@@ -612,6 +612,30 @@ def test_a_folder_with_a_bad_file_still_imports_the_good_ones(world, tmp_path):
     assert names(district) == ["张三", "李四"]
 
 
+def test_a_damaged_middle_part_stops_the_parts_after_it_until_it_comes_again(world, tmp_path):
+    """Each part is unsealed on a second thread while the one before is applied: a damaged
+    part is still told at its turn, and the parts after it wait for it (a gap)."""
+    district, a, _b, _ = world
+    stick = tmp_path / "parts"
+    paths = engine.export_bundles(a, node(district), stick, part_size=3)
+    assert len(paths) >= 4
+    damaged = bytearray(paths[1].read_bytes())
+    damaged[-5] ^= 1
+    paths[1].write_bytes(bytes(damaged))
+    outcomes = engine.import_folder(district, stick)
+    assert [o.file for o in outcomes] == [p.name for p in paths]
+    assert outcomes[0].status == "applied"
+    assert (outcomes[1].status, outcomes[1].details["code"]) == ("refused", "tampered")
+    assert {o.details["code"] for o in outcomes[2:]} == {"gap"}
+    # the sender exports again (all it has no confirmation of): the part held is a duplicate,
+    # the rest arrives
+    fresh = tmp_path / "again"
+    engine.export_bundles(a, node(district), fresh, part_size=3)
+    again = [o.status for o in engine.import_folder(district, fresh)]
+    assert again[0] == "duplicate" and set(again[1:]) == {"applied"}
+    assert names(district) == ["张三", "李四"]
+
+
 # --- a process killed in the middle of an import -----------------------------------------------
 
 IMPORTER = """
