@@ -24,8 +24,11 @@ run: $(STAMP) $(DEMO)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
+# Every benchmark, or some: make bench BENCH="sync printing"
+BENCH ?= registry sync printing pairing excel audit backup at_rest
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) bench/registry.py
+	for b in $(BENCH); do echo "== bench/$$b.py"; \
+		QT_QPA_PLATFORM=offscreen $(PY) bench/$$b.py || exit 1; done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app db ui tests bench
