@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -159,7 +160,7 @@ def part_bounds(db: sqlite_utils.Database, after_seq: int, owners: Iterable[str]
         start = seq
 
 
-def changes_rows(db: sqlite_utils.Database, after_seq: int, up_to: int | None,
+def changes_rows(conn: sqlite3.Connection, after_seq: int, up_to: int | None,
                  owners: Iterable[str] | None) -> tuple[bytes, dict[str, int], int]:
     """Changes in (after_seq, up_to] as a JSON array of row runs
     [tbl, row_id, owner, [col, ...], [value, ...], [hlc, ...]]: consecutive changes of one row
@@ -174,7 +175,7 @@ def changes_rows(db: sqlite_utils.Database, after_seq: int, up_to: int | None,
     cols: list[str] = []
     values: list[Any] = []
     stamps: list[str] = []
-    cursor = db.conn.execute(
+    cursor = conn.execute(
         f"SELECT tbl, row_id, owner, col, value, hlc FROM change_log WHERE seq > ?{span}{where} "
         "ORDER BY seq", [after_seq, *bound, *params])
     for tbl, row_id, owner, col, value, hlc in cursor:

@@ -186,4 +186,9 @@ def _apply_restore(path: Path) -> str:
 
 
 if __name__ == "__main__":
+    # In the frozen app a big sync export's helper process starts this program again: it
+    # must run the helper, not the window (app/sync/engine.py, _helper_process).
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     raise SystemExit(main())

@@ -38,6 +38,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--db", type=Path, required=True, dest="sync_db")
     export.add_argument("--to", type=Path, required=True)
     export.add_argument("--peer", help="只导出给这个节点（区里默认导出给所有社区）")
+    export.add_argument("--part-changes", type=int, metavar="N",
+                        help="每个同步包文件最多包含的变更数（默认二十万；文件要小些时调小）")
     imp = ssub.add_parser("import", help="导入同步包（文件或文件夹）")
     imp.add_argument("--db", type=Path, required=True, dest="sync_db")
     imp.add_argument("paths", type=Path, nargs="+")
@@ -100,7 +102,8 @@ def _run(args: argparse.Namespace) -> int:
             print("还没有登记的同步对象，请先完成登记。", file=sys.stderr)
             return 1
         for peer in peers:
-            for path in engine.export_bundles(db, peer, args.to):
+            for path in engine.export_bundles(
+                    db, peer, args.to, part_size=max(1, args.part_changes or engine.PART_CHANGES)):
                 print(f"已写入并校验：{path}")
         return 0
     if args.action == "import":

@@ -6,8 +6,13 @@ One engine, two carriers: the same bundle bytes go on a USB stick or to the dist
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +21,11 @@ from typing import Any
 import sqlite_utils
 from nacl.exceptions import BadSignatureError
 
-from app.database import community_info
+from app.database import community_info, database_file
 from app.errors import FormError
 from app.sync import bundle as fmt
 from app.sync.bundle import BundleError
-from app.sync.keys import NodeKeys, fingerprint, load_or_create_keys, verify_key
+from app.sync.keys import NodeKeys, fingerprint, keys_dir, load_or_create_keys, verify_key
 from db import changelog, migrate
 from db import registry as q
 from db import sync as store
@@ -28,6 +33,7 @@ from db.clock import Stamp
 from db.connection import get_meta, node_state, set_meta, transaction, use_bulk_pages
 from db.ids import uuid7
 
+_log = logging.getLogger(__name__)
 MAX_SKEW_MS = 10 * 60 * 1000      # a stamp further ahead of our clock than this never wins
 PART_CHANGES = 200_000            # changes per bundle file; a snapshot is split into parts
 ENROLL_SUFFIX = ".gdenroll"
@@ -259,29 +265,133 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
     bundle_id = uuid7()
     created = now_text()
     code = own_code(db)
-    sealed = []
+    stamp = created.replace(":", "").replace("-", "")
+    parts: list[_Part] = []
     seq_from = peer["acked_seq"]
-    # Each part is compressed, signed and encrypted on a second thread (zlib and libsodium
-    # let go of the GIL) while the next part is read from the change log.
-    with ThreadPoolExecutor(max_workers=1) as sealer:
-        for i, bound in enumerate(bounds, 1):
+    for i, bound in enumerate(bounds, 1):
+        seq_to = last if bound is None else bound
+        parts.append(_Part(
+            name=(f"GD-{code}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
+                  f"-{i}of{len(bounds)}{fmt.SUFFIX}"),
+            seq_from=seq_from, bound=bound,
+            header={"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
+                    "bundle_id": bundle_id, "part": i, "parts": len(bounds),
+                    "created": created},
+            manifest={"schema_version": migrate.LATEST, "seq_from": seq_from,
+                      "seq_to": seq_to, "acks": {peer_id: peer["received_seq"]},
+                      "sender_code": code}))
+        seq_from = seq_to
+    job = _PartJob(database_file(db), str(keys_dir()), node_keys.node_id, owners,
+                   peer["box_key"])
+    built: dict[str, tuple[Future[bytes] | bytes, int]] = {}
+    todo = deque(parts)
+    helper: deque[tuple[_Part, Future[tuple[bytes, int]]]] = deque()
+    # Each part read here is compressed, signed and encrypted on a second thread (zlib and
+    # libsodium let go of the GIL) while the next part is read. A snapshot of many parts is
+    # also read from its far end by a second process, so that both processors work.
+    with ThreadPoolExecutor(max_workers=1) as sealer, _helper_process(len(parts)) as process:
+        while todo:
+            while process is not None and len(helper) < 2 and len(todo) > 1:
+                try:
+                    future = process.submit(_sealed_part, job, part := todo[-1])
+                except Exception as exc:   # no second process after all: this one does all
+                    _log.warning("sync export: no helper process (%s); parts made here", exc)
+                    process = None
+                    break
+                todo.pop()
+                helper.append((part, future))
+            part = todo.popleft()
             with changelog.gc_paused():
-                text, counts, count = store.changes_rows(db, seq_from, bound, owners)
-            seq_to = last if bound is None else bound
-            header = {"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
-                      "bundle_id": bundle_id, "part": i, "parts": len(bounds),
-                      "created": created}
-            manifest = {"schema_version": migrate.LATEST, "seq_from": seq_from,
-                        "seq_to": seq_to, "acks": {peer_id: peer["received_seq"]},
-                        "counts": counts, "changes": count, "sender_code": code}
-            stamp = created.replace(":", "").replace("-", "")
-            name = (f"GD-{code}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
-                    f"-{i}of{len(bounds)}{fmt.SUFFIX}")
-            sealed.append((name, sealer.submit(fmt.seal_json, header, manifest, text,
-                                               node_keys, peer["box_key"]), count))
+                text, counts, count = store.changes_rows(db.conn, part.seq_from, part.bound,
+                                                         owners)
+            built[part.name] = (sealer.submit(fmt.seal_json, part.header,
+                                              {**part.manifest, "counts": counts,
+                                               "changes": count},
+                                              text, node_keys, peer["box_key"]), count)
             del text
-            seq_from = seq_to
-        return [(name, data.result(), count) for name, data, count in sealed]
+            for entry in [e for e in helper if e[1].done()]:
+                helper.remove(entry)
+                built[entry[0].name] = _helped(entry, job)
+        for entry in helper:
+            built[entry[0].name] = _helped(entry, job)
+        return [(p.name, *_ready(built[p.name])) for p in parts]
+
+
+# A snapshot of at least this many parts is read by two processes (one part takes this one
+# about 0.4 s; starting the second costs about that).
+HELPER_MIN_PARTS = 4
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One bundle file of an export: its name, its changes' span, its header and manifest."""
+
+    name: str
+    seq_from: int
+    bound: int | None
+    header: dict[str, Any]
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _PartJob:
+    """What a helper process needs to read and seal parts: the database file, where this
+    node's keys are (they never travel between processes), whose changes, for whom."""
+
+    database: str
+    keys_folder: str
+    node_id: str
+    owners: list[str] | None
+    recipient_box: str
+
+
+def _sealed_part(job: _PartJob, part: _Part) -> tuple[bytes, int]:
+    """In the helper process: one part read through a read-only connection, sealed."""
+    conn = sqlite3.connect(Path(job.database).as_uri() + "?mode=ro", uri=True)
+    try:
+        with changelog.gc_paused():
+            text, counts, count = store.changes_rows(conn, part.seq_from, part.bound,
+                                                     job.owners)
+    finally:
+        conn.close()
+    node_keys = load_or_create_keys(job.node_id, Path(job.keys_folder))
+    manifest = {**part.manifest, "counts": counts, "changes": count}
+    return fmt.seal_json(part.header, manifest, text, node_keys, job.recipient_box), count
+
+
+@contextmanager
+def _helper_process(parts: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A second process for a big export (spawned: safe beside Qt's threads, and as on
+    Windows), or None when the export is small or no process can be started."""
+    if parts < HELPER_MIN_PARTS:
+        yield None
+        return
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, ValueError):
+        yield None
+        return
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _helped(entry: tuple[_Part, Future[tuple[bytes, int]]], job: _PartJob
+            ) -> tuple[bytes, int]:
+    """A part the helper process sealed; if it could not, sealed here instead."""
+    part, future = entry
+    try:
+        return future.result()
+    except Exception as exc:   # the helper died or could not start: this process does it
+        _log.warning("sync export: the helper process failed on %s (%s); made here",
+                     part.name, exc)
+        return _sealed_part(job, part)
+
+
+def _ready(found: tuple[Future[bytes] | bytes, int]) -> tuple[bytes, int]:
+    data, count = found
+    return (data if isinstance(data, bytes) else data.result()), count
 
 
 def export_bundles(db: sqlite_utils.Database, peer_id: str, folder: Path, *,

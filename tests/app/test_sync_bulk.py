@@ -243,3 +243,75 @@ def test_a_new_district_takes_large_pages_and_still_starts_when_the_file_is_busy
                 } == {"applied"}
         assert (district.conn.execute("SELECT count(*) FROM residents").fetchone()
                 == community.conn.execute("SELECT count(*) FROM residents").fetchone())
+
+
+def held(db, owner):
+    """Every row of an org unit's this node holds, table by table."""
+    return {tbl: db.conn.execute(f"SELECT * FROM [{tbl}] WHERE community_id = ? ORDER BY id",
+                                 (owner,)).fetchall()
+            for tbl in ("org_units", "compounds", "buildings", "units", "households",
+                        "residents", "party_members", "pairings")}
+
+
+def test_a_snapshot_read_by_two_processes_carries_exactly_the_community(tmp_path, monkeypatch):
+    """A big export is read by this process from the first part on and by a second one from
+    the last part back; what arrives is the community, whole."""
+    community, district = enrolled_pair(tmp_path, "two")
+    monkeypatch.setattr(engine, "HELPER_MIN_PARTS", 2)
+    helped = []
+    real = engine._helped
+
+    def counting(entry, job):
+        helped.append(entry[1].exception() is None)   # sealed there, not redone here
+        return real(entry, job)
+
+    monkeypatch.setattr(engine, "_helped", counting)
+    paths = engine.export_bundles(community, node_of(district), tmp_path / "usb",
+                                  part_size=4000)
+    assert len(paths) >= 4 and any(helped)
+    outcomes = engine.import_folder(district, tmp_path / "usb")
+    assert [o.status for o in outcomes] == ["applied"] * len(paths)
+    assert [o.details["part"] for o in outcomes] == list(range(1, len(paths) + 1))
+    owner = engine.get_meta(community, "community_id")
+    assert held(district, owner) == held(community, owner)
+    assert len(held(district, owner)["residents"]) == 1200
+
+
+class NoProcesses:
+    """A process pool that cannot start a process (a locked-down office PC)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def submit(self, *args, **kwargs):
+        raise OSError("no processes here")
+
+    def shutdown(self, *args, **kwargs):
+        pass
+
+
+class FailingProcess(NoProcesses):
+    """A process pool whose process dies on every part."""
+
+    def submit(self, *args, **kwargs):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future = Future()
+        future.set_exception(BrokenProcessPool("the helper died"))
+        return future
+
+
+@pytest.mark.parametrize("pool", [NoProcesses, FailingProcess])
+def test_a_big_export_without_a_second_process_is_made_here_whole(tmp_path, monkeypatch,
+                                                                     pool):
+    community, district = enrolled_pair(tmp_path, "one")
+    monkeypatch.setattr(engine, "HELPER_MIN_PARTS", 2)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", pool)
+    paths = engine.export_bundles(community, node_of(district), tmp_path / "usb",
+                                  part_size=4000)
+    assert len(paths) >= 4
+    assert {o.status for o in engine.import_folder(district, tmp_path / "usb")} == {"applied"}
+    owner = engine.get_meta(community, "community_id")
+    assert held(district, owner) == held(community, owner)
+    assert len(held(district, owner)["residents"]) == 1200

@@ -94,6 +94,37 @@ def test_frozen_app_makes_a_district_and_its_keys(griddesk, tmp_path):
     assert list((tmp_path / "data" / "keys").glob("*.json"))
 
 
+def test_frozen_app_syncs_a_community_in_many_parts_with_its_helper_process(griddesk,
+                                                                          tmp_path):
+    """Enroll by files, then a snapshot in many parts: the frozen app starts itself again as
+    the export's helper process (multiprocessing.freeze_support), and every part imports."""
+    env = {**_child_env(), "GRIDDESK_DATA_DIR": str(tmp_path / "data")}
+
+    def run(*args: str | Path) -> str:
+        done = subprocess.run([str(griddesk), *map(str, args)], capture_output=True,
+                              timeout=RUN_TIMEOUT, env=env)
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        # a helper that could not start or died is said on stderr (parts are then made by
+        # the one process): it must not happen
+        assert b"helper process" not in done.stderr, done.stderr.decode("utf-8", "replace")
+        return done.stdout.decode("utf-8")
+
+    community, district = tmp_path / "c.sqlite", tmp_path / "d.sqlite"
+    run("demo", community, "--residents", "600")
+    run("district", "init", "--db", district, "--name", "中原区", "--code", "410102")
+    run("sync", "enroll-request", "--db", community, "--out", tmp_path / "req")
+    (request,) = (tmp_path / "req").iterdir()
+    run("district", "accept", "--db", district, request, "--out", tmp_path / "resp")
+    (response,) = (tmp_path / "resp").iterdir()
+    run("sync", "enroll-finish", "--db", community, response)
+    written = run("sync", "export", "--db", community, "--to", tmp_path / "usb",
+                  "--part-changes", "2000")
+    parts = sorted((tmp_path / "usb").glob("*.gdsync"))
+    assert len(parts) >= 4 and written.count("已写入并校验") == len(parts)
+    imported = run("sync", "import", "--db", district, tmp_path / "usb")
+    assert imported.count("已导入") == len(parts)
+
+
 def test_frozen_app_exports_and_reads_back_a_ledger(griddesk, tmp_path):
     """XlsxWriter, openpyxl and the ledger commands travel in the bundle."""
     from app.database import create_community, open_community_db
