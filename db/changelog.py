@@ -228,10 +228,13 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
             conn.execute(ROW_CLOCK_SQL)
             newest = _apply(conn, rows, repeated, max_hlc, unacked_after, state.node_id,
                             result)
+            if newest:   # our next stamps come after everything received, on every
+                state.clock.observe(newest)   # connection to this file (see transaction())
+                conn.execute("INSERT INTO meta (key, value) VALUES ('hlc_seen', ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (state.clock.last,))
     finally:
         conn.execute(f"PRAGMA cache_size = {cache}")
-    if newest:
-        state.clock.observe(newest)   # our next stamps come after everything received
     return result
 
 

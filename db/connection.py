@@ -6,7 +6,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,12 +153,25 @@ def _load_identity(db: sqlite_utils.Database, state: NodeState) -> None:
         node_id = row[0]
     state.node_id = node_id
     state.clock = HybridClock(node_id)
-    last = conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
-    if last:
-        state.clock.observe(last[0])
-    seen = get_meta(db, "hlc_seen")
-    if seen:
-        state.clock.observe(seen)
+    _catch_up_clock(conn, state)
+
+
+def _catch_up_clock(conn: sqlite3.Connection, state: NodeState) -> None:
+    """Move this connection's clock past the stamps made or received through any connection
+    to this file: its newest local change and the newest stamp it has seen (`hlc_seen`,
+    written by every import). Called when a write transaction starts, under SQLite's write
+    lock, so that a worker thread's import or the window's own edits on another connection
+    can never leave this one stamping a change before them."""
+    try:
+        found = conn.execute(
+            "SELECT (SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1), "
+            "(SELECT value FROM meta WHERE key = 'hlc_seen')").fetchone()
+    except sqlite3.OperationalError:   # not migrated yet: no change log, nothing stamped
+        return
+    for stamp in found:
+        if stamp:
+            with suppress(ValueError):   # not a stamp (a damaged meta value): nothing seen
+                state.clock.observe(stamp)
 
 
 def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
@@ -191,6 +204,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
+        state = getattr(db, "_griddesk", None)
+        if state is not None and state.node_id:
+            _catch_up_clock(conn, state)
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")

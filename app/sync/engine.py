@@ -551,7 +551,6 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
                           received_seq=peer["received_seq"] if result.future
                           else max(peer["received_seq"], manifest["seq_to"]),
                           last_import_at=now_text())
-        set_meta(db, "hlc_seen", node_state(db).clock.last)
         status = "duplicate" if duplicate and not result.applied else "applied"
         store.log_event(db, now_text(), peer["node_id"], "import",
                         sealed.header.get("bundle_id"), status, result.applied,

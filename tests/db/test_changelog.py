@@ -71,6 +71,38 @@ def test_stamps_increase_and_survive_reopen(tmp_path):
     assert all(c.hlc > stamps[-1] for c in later)
 
 
+def test_two_connections_to_one_file_stamp_after_each_other_and_after_what_either_received(
+        tmp_path):
+    """The window edits on its connection while a worker thread imports or edits on its own
+    (a background sync, a USB import, an Excel import): every stamp still comes after all
+    that came before it on this node, so what the district gets is decided the way it
+    happened here."""
+    import time
+
+    path = tmp_path / "c.sqlite"
+    window = open_database(path, create=True)
+    set_meta(window, "community_id", "C1")
+    unit = _unit(window)
+    with transaction(window):
+        hid = registry.insert(window, "households", {"unit_id": unit, "door_number": "501"})
+    worker = open_database(path)
+    # The worker imports the district's correction, stamped by a clock 5 minutes ahead.
+    ahead = str(Stamp(time.time_ns() // 1_000_000 + 5 * 60_000, 0, "district"))
+    changelog.apply_rows(worker, [["households", hid, "C1", ["door_number"], ["601"],
+                                   [ahead]]])
+    # Then the secretary, on the window's connection, corrects it again.
+    with transaction(window):
+        registry.update(window, "households", hid, {"door_number": "602"})
+    (edit,) = [c for c in changelog.changes_since(window) if c.value == "602"]
+    assert edit.hlc > ahead            # it wins at the district too, as it did here
+    # and the two connections never give two changes the same stamp
+    for i in range(20):
+        with transaction(worker if i % 2 else window):
+            registry.update(worker if i % 2 else window, "households", hid, {"floor": i})
+    stamps = [c.hlc for c in changelog.changes_since(window)]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+
+
 def test_soft_delete_is_a_change_and_hard_delete_is_refused(db):
     unit = _unit(db)
     before = changelog.last_seq(db)
