@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -35,6 +36,7 @@ from app.sync.bundle import BundleError
 from app.sync.usb import removable_folders
 from db import sync as store  # plain reads of sync state
 from ui.events import AppEvents
+from ui.widgets.background import BackgroundTask
 
 MUTED = "color: #5f6b7a;"
 
@@ -107,6 +109,9 @@ class SyncPage(QWidget):
         self.district = engine.role(db) == "district"
         self.thread: QThread | None = None
         self.worker: HubWorker | None = None
+        self.task: BackgroundTask | None = None     # USB export or import running
+        self.last_paths: list[Path] = []
+        self.last_outcomes: list[engine.ImportOutcome] = []
 
         heading = QLabel(self.tr("与区里同步") if not self.district else self.tr("区县同步"))
         heading.setStyleSheet("font-size: 18pt; font-weight: bold;")
@@ -115,7 +120,7 @@ class SyncPage(QWidget):
         self.state.setWordWrap(True)
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        usb = QGroupBox(self.tr("U盘同步"))
+        usb = self.usb = QGroupBox(self.tr("U盘同步"))
         b_export = QPushButton(self.tr("导出同步包…") if not self.district
                                else self.tr("为所有社区导出同步包…"))
         b_import = QPushButton(self.tr("导入同步包…"))
@@ -278,23 +283,30 @@ class SyncPage(QWidget):
         if folder:
             self.export_to(folder)
 
-    def export_to(self, folder: Path) -> list[Path] | None:
+    def export_to(self, folder: Path) -> BackgroundTask | None:
+        """Write the bundles on a worker thread (a snapshot takes seconds); the results list
+        says what was written, `last_paths` holds the files."""
         if self.district:
-            paths = self._guard(lambda: engine.export_for_all(self.db, folder))
+            def work(db, _progress, _cancelled):
+                return engine.export_for_all(db, folder)
         else:
             district = engine.district_peer(self.db)
             if district is None:
                 QMessageBox.information(self, self.tr("导出同步包"),
                                         self.tr("本社区还没有在区里登记，请先完成登记。"))
                 return None
-            paths = self._guard(lambda: engine.export_bundles(self.db, district["node_id"],
-                                                              folder))
-        if paths is not None:
+
+            def work(db, _progress, _cancelled):
+                return engine.export_bundles(db, district["node_id"], folder)
+
+        def done(paths: list[Path]) -> None:
+            self.last_paths = paths
             accounts.record(self.db, "sync", what="usb export", folder=str(folder),
                             files=len(paths))
             self._say([self.tr("已写入并校验：{0}").format(p) for p in paths]
                       or [self.tr("没有需要导出的同步包。")])
-        return paths
+
+        return self._in_background(self.tr("正在导出同步包…"), work, done, cancel=False)
 
     def import_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, self.tr("导入同步包"), str(Path.home()),
@@ -307,20 +319,92 @@ class SyncPage(QWidget):
         if folder:
             self.import_paths([folder])
 
-    def import_paths(self, paths: list[Path]) -> list[engine.ImportOutcome]:
-        outcomes: list[engine.ImportOutcome] = []
-        for path in paths:
-            outcomes += (engine.import_folder(self.db, path) if path.is_dir()
-                         else [engine.import_bundle(self.db, path)])
-        if not outcomes:
-            self._say([self.tr("所选文件夹里没有同步包（*.gdsync）。")])
+    def import_paths(self, paths: list[Path]) -> BackgroundTask:
+        """Import bundle files and folders on a worker thread, with progress per file; the
+        results list says what each did, `last_outcomes` holds the outcomes."""
+        def work(db, progress, cancelled) -> list[engine.ImportOutcome]:
+            total = sum(len(engine.bundle_files(p)) if p.is_dir() else 1 for p in paths)
+            outcomes: list[engine.ImportOutcome] = []
+            for path in paths:
+                base = sum(1 for o in outcomes if o.details.get("code") != "leftover")
+                if path.is_dir():
+                    outcomes += engine.import_folder(
+                        db, path, progress=lambda i, _n, base=base: progress(base + i, total),
+                        cancelled=cancelled)
+                elif cancelled():
+                    outcomes.append(engine.ImportOutcome(
+                        "skipped", "已取消导入，这个文件没有导入。", file=path.name,
+                        details={"code": "cancelled"}))
+                else:
+                    progress(base, total)
+                    outcomes.append(engine.import_bundle(db, path))
             return outcomes
-        accounts.record(self.db, "sync", what="usb import",
-                        files={o.file: o.status for o in outcomes})
-        self._say([f"{o.file}：{o.message}" for o in outcomes])
-        if any(o.applied for o in outcomes):
-            self.events.registry_changed.emit()
-        return outcomes
+
+        def done(outcomes: list[engine.ImportOutcome]) -> None:
+            self.last_outcomes = outcomes
+            if not outcomes:
+                self._say([self.tr("所选文件夹里没有同步包（*.gdsync）。")])
+                return
+            accounts.record(self.db, "sync", what="usb import",
+                            files={o.file: o.status for o in outcomes})
+            self._say([f"{o.file}：{o.message}" for o in outcomes])
+            if any(o.applied for o in outcomes):
+                self.events.registry_changed.emit()
+
+        return self._in_background(self.tr("正在导入同步包…"), work, done, cancel=True)
+
+    def busy(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def _in_background(self, label: str, work, done, *, cancel: bool) -> BackgroundTask:
+        """Run USB work off the window's thread on its own connection (a snapshot takes
+        seconds, and the window must not freeze), with a progress dialog; the page's
+        buttons wait until it is done."""
+        self.usb.setEnabled(False)
+        task = BackgroundTask(work, self.db_path, self)
+        progress = QProgressDialog(label, self.tr("取消") if cancel else "", 0, 0, self)
+        progress.setWindowTitle(self.tr("同步"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        if cancel:
+            progress.canceled.connect(task.cancel)
+        else:
+            progress.setCancelButton(None)
+
+        def advance(i: int, total: int) -> None:
+            if total > 0:
+                progress.setMaximum(total)
+                progress.setValue(i)
+                progress.setLabelText(self.tr("{0}（第 {1}/{2} 个文件）").format(
+                    label, min(i + 1, total), total))
+
+        def finish() -> None:
+            progress.reset()
+            progress.close()
+            progress.deleteLater()
+            self.usb.setEnabled(True)
+
+        def succeeded(result) -> None:
+            finish()
+            done(result)
+
+        def failed(exc) -> None:
+            finish()
+            message = getattr(exc, "message", None) or self.tr(
+                "没有完成：{0}\n本机数据没有改动，请检查U盘后重试。").format(exc)
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("同步"), message, parent=self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            self._say([message])
+
+        task.progress.connect(advance)
+        task.done.connect(succeeded)
+        task.error.connect(failed)
+        self.task = task
+        task.start()
+        return task
 
     # --- enrollment ----------------------------------------------------------------------
     def write_request(self) -> None:
@@ -418,11 +502,15 @@ class SyncPage(QWidget):
         self.refresh()
 
     def stop_worker(self) -> None:
+        """The window closes: the hub sync stops; a USB import stops after the bundle it is
+        applying (each is whole or not at all), an export is waited for."""
         if self.worker is not None and self.thread is not None:
             self.worker.stop()
             self.thread.quit()
             self.thread.wait(5000)
         self.worker = self.thread = None
+        if self.busy():
+            self.task.stop()
 
     def mark_reviewed(self) -> None:
         item = self.conflicts.currentItem()

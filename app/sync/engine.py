@@ -10,7 +10,7 @@ import logging
 import multiprocessing
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -458,12 +458,27 @@ def import_bundle(db: sqlite_utils.Database, path: Path) -> ImportOutcome:
     return import_bundle_bytes(db, data, Path(path).name)
 
 
-def import_folder(db: sqlite_utils.Database, folder: Path) -> list[ImportOutcome]:
+def bundle_files(folder: Path) -> list[Path]:
+    """The bundles in a folder, in the order they are imported (oldest part first)."""
+    return sorted(Path(folder).glob(f"*{fmt.SUFFIX}"), key=_bundle_order)
+
+
+def import_folder(db: sqlite_utils.Database, folder: Path, *,
+                  progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> list[ImportOutcome]:
     """Every bundle in a folder, oldest part first. The district writes the bundles of all
-    its communities onto one stick: those for others are skipped, not refused."""
-    files = sorted(Path(folder).glob(f"*{fmt.SUFFIX}"), key=_bundle_order)
+    its communities onto one stick: those for others are skipped, not refused.
+    `progress(done, total)` is told before each file; after `cancelled()` turns true, the
+    files left are skipped (each bundle is whole or not at all, so stopping between is safe)."""
+    files = bundle_files(folder)
     outcomes = []
-    for f in files:
+    for i, f in enumerate(files):
+        if progress:
+            progress(i, len(files))
+        if cancelled and cancelled():
+            outcomes += [ImportOutcome("skipped", "已取消导入，这个文件没有导入。", file=g.name,
+                                       details={"code": "cancelled"}) for g in files[i:]]
+            break
         outcome = import_bundle(db, f)
         if outcome.details.get("code") == "not_for_us":
             outcome = ImportOutcome("skipped", "发给其他单位的同步包，已跳过。", file=f.name,

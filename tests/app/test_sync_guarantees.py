@@ -636,6 +636,25 @@ def test_a_damaged_middle_part_stops_the_parts_after_it_until_it_comes_again(wor
     assert names(district) == ["张三", "李四"]
 
 
+def test_an_import_stopped_between_parts_keeps_the_parts_done_and_finishes_later(world,
+                                                                                   tmp_path):
+    """取消 (or closing the window) stops an import between two bundles: those applied stay,
+    the rest are listed as not imported, and importing the folder again brings them."""
+    district, a, _b, _ = world
+    stick = tmp_path / "parts"
+    paths = engine.export_bundles(a, node(district), stick, part_size=3)
+    assert len(paths) >= 4
+    told = []
+    outcomes = engine.import_folder(district, stick, progress=lambda i, n: told.append((i, n)),
+                                    cancelled=lambda: len(told) > 2)
+    assert told[:3] == [(0, len(paths)), (1, len(paths)), (2, len(paths))]
+    assert [o.status for o in outcomes] == ["applied"] * 2 + ["skipped"] * (len(paths) - 2)
+    assert all("已取消" in o.message for o in outcomes[2:])
+    again = engine.import_folder(district, stick)
+    assert [o.status for o in again] == ["duplicate"] * 2 + ["applied"] * (len(paths) - 2)
+    assert names(district) == ["张三", "李四"]
+
+
 # --- a process killed in the middle of an import -----------------------------------------------
 
 IMPORTER = """

@@ -46,7 +46,10 @@ def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path)
                                                    "phone": "13812345678"})
     pairing.pair_household(community, community.ids["household"], member)
     stick = tmp_path / "usb"
-    paths = page.export_to(stick)
+    page.export_to(stick)                      # on a worker thread: the window stays live
+    assert not page.usb.isEnabled()
+    qtbot.waitUntil(lambda: not page.busy() and page.usb.isEnabled(), timeout=30_000)
+    paths = page.last_paths
     assert len(paths) == 1 and paths[0].exists()
     assert page.results.item(0).text().startswith("已写入并校验")
 
@@ -55,7 +58,10 @@ def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path)
     events.registry_changed.connect(lambda: changed.append(True))
     at_district = SyncPage(district, tmp_path / "district.sqlite", events)
     qtbot.addWidget(at_district)
-    outcomes = at_district.import_paths([stick])
+    at_district.import_paths([stick])
+    qtbot.waitUntil(lambda: not at_district.busy() and at_district.usb.isEnabled(),
+                    timeout=30_000)
+    outcomes = at_district.last_outcomes
     assert [o.status for o in outcomes] == ["applied"]
     assert "已导入“长江路社区”" in at_district.results.item(0).text()
     assert changed == [True]
@@ -65,7 +71,10 @@ def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path)
         "长江路社区", "410102007003", "2", "1", "100.0%"]
 
     # the same stick again: nothing more (both imports are in the district's audit log)
-    again = at_district.import_paths([stick])
+    at_district.import_paths([stick])
+    qtbot.waitUntil(lambda: not at_district.busy() and at_district.usb.isEnabled(),
+                    timeout=30_000)
+    again = at_district.last_outcomes
     logged = district.conn.execute(
         "SELECT count(*) FROM audit_log WHERE action = 'sync'").fetchone()[0]
     assert logged == 2
