@@ -958,11 +958,7 @@ def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
                 community = open_community_db(file)
                 try:
                     create_demo_accounts(community)
-                    request, _spoken = engine.write_enroll_request(community, stick / code)
-                    seen = engine.read_enroll_request(request)
-                    engine.accept_enroll_request(district, seen)
-                    engine.accept_enroll_response(community, engine.write_enroll_response(
-                        district, seen.node_id, stick / code))
+                    seen = engine.enroll_by_files(community, district, stick / code)
                     peer = engine.district_peer(community)["node_id"]
                     engine.export_bundles(community, peer, stick / code / "up")
                     engine.import_folder(district, stick / code / "up")

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import DEMO_100K, ensure_demo  # noqa: E402
+
 
 def cpu_seconds() -> float:
     """CPU time of this process and of its helper processes that have ended."""
@@ -63,23 +65,15 @@ def main() -> None:
 
     from app import registry
     from app.database import open_community_db
-    from app.demo import build_demo
     from app.sync import engine
 
-    cached = Path(tempfile.gettempdir()) / f"griddesk-sync-bench-{args.residents}.sqlite"
-    if not cached.exists():
-        t0 = time.perf_counter()
-        build_demo(cached, residents=args.residents, seed=7)
-        print(f"built the community in {time.perf_counter() - t0:.1f} s")
+    cached = ensure_demo(DEMO_100K if args.residents == 100_000 else Path(
+        tempfile.gettempdir()) / f"griddesk-bench-{args.residents}.sqlite", args.residents)
     shutil.copy(cached, work / "community.sqlite")
     community = open_community_db(work / "community.sqlite")
     template = open_community_db(work / "district-new.sqlite", create=True)
     engine.create_district(template, "中原区", "410102")
-    request, _ = engine.write_enroll_request(community, work / "enroll")
-    seen = engine.read_enroll_request(request)
-    engine.accept_enroll_request(template, seen)
-    engine.accept_enroll_response(
-        community, engine.write_enroll_response(template, seen.node_id, work / "enroll"))
+    seen = engine.enroll_by_files(community, template, work / "enroll")
     template.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     template.conn.close()
     district_node = engine.district_peer(community)["node_id"]

@@ -195,7 +195,7 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
     was unknown to the sender: overwriting it with a different value, or keeping it
     against a different one, is a conflict staff should review.
     """
-    from db.connection import node_state, transaction  # connection imports this module
+    from db.connection import node_state, set_meta, transaction  # it imports this module
 
     state = node_state(db)
     tables = {name: frozenset(cols) for name, cols in synced_tables(db).items()}
@@ -230,9 +230,7 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
                             result)
             if newest:   # our next stamps come after everything received, on every
                 state.clock.observe(newest)   # connection to this file (see transaction())
-                conn.execute("INSERT INTO meta (key, value) VALUES ('hlc_seen', ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                             (state.clock.last,))
+                set_meta(db, "hlc_seen", state.clock.last)
     finally:
         conn.execute(f"PRAGMA cache_size = {cache}")
     return result

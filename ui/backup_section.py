@@ -31,7 +31,7 @@ from app.backup import BackupCancelled, BackupError, BackupInfo
 from app.database import community_info
 from app.errors import FormError
 from app.sync.usb import removable_folders
-from ui.widgets.background import BackgroundTask
+from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 MUTED = "color: #5f6b7a;"
 WARN = "color: #b3261e;"
@@ -218,27 +218,14 @@ class BackupSection(QGroupBox):
         self.task_kind = kind
         self.task = BackgroundTask(fn, self.db_path if needs_db else None, self)
         if label:
-            self.progress = QProgressDialog(label, self.tr("取消"), 0, 0, self)
-            self.progress.setWindowTitle(self.tr("请稍候"))
-            self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-            self.progress.setMinimumDuration(300)
-            self.progress.setAutoClose(False)
-            self.progress.setAutoReset(False)
-            self.progress.canceled.connect(self.task.cancel)
-            self.task.progress.connect(self._progress)
+            self.progress = progress_dialog(self, label, self.tr("请稍候"), self.task,
+                                            delay_ms=300)
         self.task.start()
         return self.task
 
-    def _progress(self, done: int, total: int) -> None:
-        if self.progress is not None and total > 0:
-            self.progress.setMaximum(1000)
-            self.progress.setValue(min(1000, done * 1000 // total))
-
     def _close_progress(self) -> None:
         if self.progress is not None:
-            self.progress.reset()
-            self.progress.close()
-            self.progress.deleteLater()
+            close_progress(self.progress)
             self.progress = None
 
     def _warn(self, title: str, exc: object) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app import isolation_print
 from app.database import database_file
@@ -21,7 +21,7 @@ from app.documents.isolation_forms import NOTICE_SET
 from app.documents.templates import TemplateError
 from app.errors import FormError
 from ui.print_preview import PrintPreviewDialog
-from ui.widgets.background import BackgroundTask
+from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 
 class CasePrint(QObject):
@@ -48,15 +48,9 @@ class CasePrint(QObject):
                                              title=title)
 
         self.task = BackgroundTask(build, Path(database_file(db)), self)
-        self.progress = QProgressDialog(
-            self.tr("正在生成 {0} 个案例的文书…").format(len(self.case_ids)),
-            self.tr("取消"), 0, len(self.case_ids), parent)
-        self.progress.setWindowTitle(title)
-        self.progress.setMinimumDuration(300)
-        self.progress.setAutoClose(False)
-        self.progress.setAutoReset(False)
-        self.progress.canceled.connect(self.cancel)
-        self.task.progress.connect(self._progress)
+        self.progress = progress_dialog(
+            parent, self.tr("正在生成 {0} 个案例的文书…").format(len(self.case_ids)), title,
+            self.task, cancel=self.cancel, modal=False, delay_ms=300)
         self.task.done.connect(self._built)
         self.task.error.connect(self._failed)
 
@@ -68,13 +62,8 @@ class CasePrint(QObject):
         self.cancelled = True
         self.task.cancel()
 
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-
     def _close_progress(self) -> None:
-        self.progress.canceled.disconnect(self.cancel)   # closing it would say "cancel"
-        self.progress.close()
+        close_progress(self.progress)
 
     def _built(self, result) -> None:
         self._close_progress()

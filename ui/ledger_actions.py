@@ -13,7 +13,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QMessageBox,
-    QProgressDialog,
     QStackedWidget,
     QTableView,
     QWidget,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.database import community_info
 from app.ledger_export import ExportCancelled, ExportColumn, ExportError, export_ledger, export_list
-from ui.widgets.background import BackgroundTask
+from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 PAGE_ROWS = 500   # rows of a lazy list read per query while exporting
 TEXT_HEADERS = ("证件", "电话", "门牌")
@@ -54,29 +53,14 @@ class ExportRunner(QObject):
         self.parent_widget, self.path, self.unit = parent, path, unit
         self.result: int | None = None
         self.message = ""
-        self.progress = QProgressDialog(label, self.tr("取消"), 0, 0, parent)
-        self.progress.setWindowTitle(self.tr("正在导出"))
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(400)
-        self.progress.setAutoClose(False)
-        self.progress.setAutoReset(False)
         self.task = BackgroundTask(fn, db_path, self)
-        self.task.progress.connect(self._progress)
+        self.progress = progress_dialog(parent, label, self.tr("正在导出"), self.task)
         self.task.done.connect(self._done)
         self.task.error.connect(self._error)
-        self.progress.canceled.connect(self.task.cancel)
         self.task.start()
 
-    def _progress(self, done: int, total: int) -> None:
-        if total > 0:
-            self.progress.setMaximum(total)
-            self.progress.setValue(min(done, total))
-
     def _close_progress(self) -> None:
-        self.progress.canceled.disconnect(self.task.cancel)
-        self.progress.reset()   # stops the timer that would show it after minimumDuration
-        self.progress.close()
-        self.progress.deleteLater()
+        close_progress(self.progress)
 
     def _done(self, count: int) -> None:
         self._close_progress()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -656,24 +655,20 @@ class PartyPage(QWidget):
 
             return getattr(pairing_forms, form)(db, buildings)
 
-        progress = QProgressDialog(self.tr("正在生成 {0} 栋楼的页面…").format(len(buildings)),
-                                   self.tr("取消"), 0, 0, self)
-        progress.setWindowTitle(title)
-        progress.setMinimumDuration(400)
         running = background.start(self, job, Path(source))
-        progress.canceled.connect(running.cancel)
+        progress = background.progress_dialog(
+            self, self.tr("正在生成 {0} 栋楼的页面…").format(len(buildings)), title, running,
+            modal=False)
 
         def finished(data: bytes) -> None:
-            cancelled = running.cancelled()
-            progress.canceled.disconnect(running.cancel)   # closing it would say "cancel"
-            progress.close()
-            if cancelled:
+            background.close_progress(progress)
+            if running.cancelled():
                 return
             self.preview = PrintPreviewDialog(data, title, file_name, self)
             self.preview.open()
 
         def failed(exc: Exception) -> None:
-            progress.close()
+            background.close_progress(progress)
             if isinstance(exc, FormError):
                 QMessageBox.information(self, title, exc.message)
             else:
@@ -710,29 +705,23 @@ class PartyPage(QWidget):
         def job(db, progress, cancelled) -> int:   # db: the worker's own connection
             return export_pairing_ledger(db, path, progress=progress, cancelled=cancelled)
 
-        progress = QProgressDialog(self.tr("正在导出联户台账…"), self.tr("取消"), 0, 0, self)
-        progress.setWindowTitle(self.tr("导出联户台账"))
-        progress.setMinimumDuration(300)
         running = background.start(self, job, Path(source))
-        progress.canceled.connect(running.cancel)
-
-        def step(done: int, total: int) -> None:
-            progress.setMaximum(total)
-            progress.setValue(done)
+        progress = background.progress_dialog(self, self.tr("正在导出联户台账…"),
+                                              self.tr("导出联户台账"), running, modal=False,
+                                              delay_ms=300)
 
         def finished(count: int) -> None:
-            progress.close()
+            background.close_progress(progress)
             QMessageBox.information(self, self.tr("导出联户台账"),
                                     self.tr("已导出 {0} 户：{1}").format(count, path))
 
         def failed(exc: Exception) -> None:
-            progress.close()
+            background.close_progress(progress)
             if isinstance(exc, ExportCancelled):
                 return
             message = exc.message if isinstance(exc, LedgerSaveError) else str(exc)
             QMessageBox.warning(self, self.tr("无法导出"), message)
 
-        running.progress.connect(step)
         running.done.connect(finished)
         running.error.connect(failed)
         self._export = running

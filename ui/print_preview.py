@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.documents.page import DocumentSaveError, save_pdf
-from ui.widgets.background import BackgroundTask
+from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 PREVIEW_DPI = 96
 PAGE_GAP = 16            # pixels between previewed pages
@@ -325,21 +324,12 @@ class PrintPreviewDialog(QDialog):
             return print_pdf(pdf, printer, report, cancelled)
 
         task = BackgroundTask(send, None, self)
-        progress = QProgressDialog(self.tr("正在发送到打印机“{0}”…").format(
-            printer.printerName() or printer.outputFileName()), self.tr("取消"), 0, 0, self)
-        progress.setWindowTitle(self.tr("打印 — {0}").format(self.title))
-        progress.setMinimumDuration(400)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.canceled.connect(task.cancel)
-
-        def step(done: int, total: int) -> None:
-            progress.setMaximum(total)
-            progress.setValue(done)
+        progress = progress_dialog(self, self.tr("正在发送到打印机“{0}”…").format(
+            printer.printerName() or printer.outputFileName()),
+            self.tr("打印 — {0}").format(self.title), task, modal=False)
 
         def finish() -> None:
-            progress.canceled.disconnect(task.cancel)
-            progress.close()
+            close_progress(progress)
             self.printing = None
             for button in (self.b_print, self.b_save):
                 button.setEnabled(True)
@@ -363,7 +353,6 @@ class PrintPreviewDialog(QDialog):
                     "打印没有完成：{0}。请检查打印机后重试；也可以先另存为PDF。").format(exc))
             self.printing_done.emit(False)
 
-        task.progress.connect(step)
         task.done.connect(done)
         task.error.connect(failed)
         for button in (self.b_print, self.b_save):

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -36,7 +35,7 @@ from app.sync.bundle import BundleError
 from app.sync.usb import removable_folders
 from db import sync as store  # plain reads of sync state
 from ui.events import AppEvents
-from ui.widgets.background import BackgroundTask
+from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 MUTED = "color: #5f6b7a;"
 
@@ -323,22 +322,11 @@ class SyncPage(QWidget):
         """Import bundle files and folders on a worker thread, with progress per file; the
         results list says what each did, `last_outcomes` holds the outcomes."""
         def work(db, progress, cancelled) -> list[engine.ImportOutcome]:
-            total = sum(len(engine.bundle_files(p)) if p.is_dir() else 1 for p in paths)
-            outcomes: list[engine.ImportOutcome] = []
-            for path in paths:
-                base = sum(1 for o in outcomes if o.details.get("code") != "leftover")
-                if path.is_dir():
-                    outcomes += engine.import_folder(
-                        db, path, progress=lambda i, _n, base=base: progress(base + i, total),
-                        cancelled=cancelled)
-                elif cancelled():
-                    outcomes.append(engine.ImportOutcome(
-                        "skipped", "已取消导入，这个文件没有导入。", file=path.name,
-                        details={"code": "cancelled"}))
-                else:
-                    progress(base, total)
-                    outcomes.append(engine.import_bundle(db, path))
-            return outcomes
+            # the window asks for either one folder or some files
+            if len(paths) == 1 and paths[0].is_dir():
+                return engine.import_folder(db, paths[0], progress=progress,
+                                            cancelled=cancelled)
+            return engine.import_files(db, paths, progress=progress, cancelled=cancelled)
 
         def done(outcomes: list[engine.ImportOutcome]) -> None:
             self.last_outcomes = outcomes
@@ -362,28 +350,15 @@ class SyncPage(QWidget):
         buttons wait until it is done."""
         self.usb.setEnabled(False)
         task = BackgroundTask(work, self.db_path, self)
-        progress = QProgressDialog(label, self.tr("取消") if cancel else "", 0, 0, self)
-        progress.setWindowTitle(self.tr("同步"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(400)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        if cancel:
-            progress.canceled.connect(task.cancel)
-        else:
-            progress.setCancelButton(None)
+        progress = progress_dialog(self, label, self.tr("同步"), task, cancel=cancel)
 
         def advance(i: int, total: int) -> None:
             if total > 0:
-                progress.setMaximum(total)
-                progress.setValue(i)
                 progress.setLabelText(self.tr("{0}（第 {1}/{2} 个文件）").format(
                     label, min(i + 1, total), total))
 
         def finish() -> None:
-            progress.reset()
-            progress.close()
-            progress.deleteLater()
+            close_progress(progress)
             self.usb.setEnabled(True)
 
         def succeeded(result) -> None:

@@ -225,6 +225,17 @@ def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dic
     return p
 
 
+def enroll_by_files(community: sqlite_utils.Database, district: sqlite_utils.Database,
+                    folder: Path) -> EnrollRequest:
+    """Both sides of a file enrollment on one machine (the district demo; tests and
+    benchmarks): the request written and accepted, the answer written and accepted."""
+    request, _spoken = write_enroll_request(community, folder)
+    seen = read_enroll_request(request)
+    accept_enroll_request(district, seen)
+    accept_enroll_response(community, write_enroll_response(district, seen.node_id, folder))
+    return seen
+
+
 def needs_reenrollment(db: sqlite_utils.Database) -> bool:
     """Restored from a backup and not yet heard from the district as the new node (the
     restore set every peer's received sequence back to 0)."""
@@ -463,27 +474,34 @@ def bundle_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob(f"*{fmt.SUFFIX}"), key=_bundle_order)
 
 
-def import_folder(db: sqlite_utils.Database, folder: Path, *,
-                  progress: Callable[[int, int], None] | None = None,
-                  cancelled: Callable[[], bool] | None = None) -> list[ImportOutcome]:
-    """Every bundle in a folder, oldest part first. The district writes the bundles of all
-    its communities onto one stick: those for others are skipped, not refused.
-    `progress(done, total)` is told before each file; after `cancelled()` turns true, the
-    files left are skipped (each bundle is whole or not at all, so stopping between is safe)."""
-    files = bundle_files(folder)
+def import_files(db: sqlite_utils.Database, files: list[Path], *,
+                 progress: Callable[[int, int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> list[ImportOutcome]:
+    """Bundle files in the order given. `progress(done, total)` is told before each file;
+    after `cancelled()` turns true, the files left are skipped (each bundle is whole or not
+    at all, so stopping between two is safe)."""
     outcomes = []
     for i, f in enumerate(files):
         if progress:
             progress(i, len(files))
         if cancelled and cancelled():
-            outcomes += [ImportOutcome("skipped", "已取消导入，这个文件没有导入。", file=g.name,
-                                       details={"code": "cancelled"}) for g in files[i:]]
-            break
-        outcome = import_bundle(db, f)
-        if outcome.details.get("code") == "not_for_us":
-            outcome = ImportOutcome("skipped", "发给其他单位的同步包，已跳过。", file=f.name,
-                                    details=outcome.details)
-        outcomes.append(outcome)
+            return outcomes + [ImportOutcome("skipped", "已取消导入，这个文件没有导入。",
+                                             file=g.name, details={"code": "cancelled"})
+                               for g in files[i:]]
+        outcomes.append(import_bundle(db, f))
+    return outcomes
+
+
+def import_folder(db: sqlite_utils.Database, folder: Path, *,
+                  progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> list[ImportOutcome]:
+    """Every bundle in a folder, oldest part first (see import_files). The district writes
+    the bundles of all its communities onto one stick: those for others are skipped, not
+    refused."""
+    outcomes = [
+        ImportOutcome("skipped", "发给其他单位的同步包，已跳过。", file=o.file, details=o.details)
+        if o.details.get("code") == "not_for_us" else o
+        for o in import_files(db, bundle_files(folder), progress=progress, cancelled=cancelled)]
     # An export interrupted before its rename leaves ".NAME.gdsync.part": say so, touch nothing.
     for f in sorted(Path(folder).glob(f".*{fmt.SUFFIX}.part")):
         outcomes.append(ImportOutcome(

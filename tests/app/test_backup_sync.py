@@ -18,12 +18,7 @@ FAST_KDF = (argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
 
 def reenroll(community, district, stick):
     shutil.rmtree(stick, ignore_errors=True)
-    request, _spoken = engine.write_enroll_request(community, stick)
-    seen = engine.read_enroll_request(request)
-    engine.accept_enroll_request(district, seen)
-    engine.accept_enroll_response(community, engine.write_enroll_response(
-        district, seen.node_id, stick))
-    return seen
+    return engine.enroll_by_files(community, district, stick)
 
 
 def test_restored_community_reenrolls_and_continues_under_a_new_node(world, tmp_path):  # noqa: F811

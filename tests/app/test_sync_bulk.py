@@ -28,11 +28,7 @@ def enrolled_pair(tmp_path, name):
     community = open_community_db(folder / "community.sqlite")
     district = open_community_db(folder / "district.sqlite", create=True)
     engine.create_district(district, "中原区", "410102")
-    request, _ = engine.write_enroll_request(community, folder / "enroll")
-    seen = engine.read_enroll_request(request)
-    engine.accept_enroll_request(district, seen)
-    engine.accept_enroll_response(
-        community, engine.write_enroll_response(district, seen.node_id, folder / "enroll"))
+    engine.enroll_by_files(community, district, folder / "enroll")
     return community, district
 
 
@@ -67,11 +63,7 @@ def test_a_big_snapshot_is_found_at_the_district_exactly_as_row_by_row(tmp_path,
     monkeypatch.setattr(changelog, "BULK_INDEX_MIN", 10**9)
     slow = open_community_db(tmp_path / "slow.sqlite", create=True)
     engine.create_district(slow, "中原区", "410102")
-    seen = engine.read_enroll_request(engine.write_enroll_request(community,
-                                                                  tmp_path / "e2")[0])
-    engine.accept_enroll_request(slow, seen)
-    engine.accept_enroll_response(
-        community, engine.write_enroll_response(slow, seen.node_id, tmp_path / "e2"))
+    engine.enroll_by_files(community, slow, tmp_path / "e2")
     engine.export_bundles(community, node_of(slow), tmp_path / "usb2")
     (outcome,) = engine.import_folder(slow, tmp_path / "usb2")
     assert outcome.status == "applied"
@@ -97,11 +89,7 @@ def test_many_edits_at_the_district_are_found_exactly_as_row_by_row(tmp_path, mo
     community, fast = enrolled_pair(tmp_path, "edits")
     slow = open_community_db(tmp_path / "slow.sqlite", create=True)
     engine.create_district(slow, "中原区", "410102")
-    seen = engine.read_enroll_request(engine.write_enroll_request(community,
-                                                                  tmp_path / "e2")[0])
-    engine.accept_enroll_request(slow, seen)
-    engine.accept_enroll_response(
-        community, engine.write_enroll_response(slow, seen.node_id, tmp_path / "e2"))
+    engine.enroll_by_files(community, slow, tmp_path / "e2")
     for district in (fast, slow):
         engine.export_bundles(community, node_of(district), tmp_path / node_of(district))
         engine.import_folder(district, tmp_path / node_of(district))
@@ -232,11 +220,7 @@ def test_a_new_district_takes_large_pages_and_still_starts_when_the_file_is_busy
         build_demo(tmp_path / f"{name}-c.sqlite", residents=60, pairings=False,
                    isolation_cases=False, seed=3)
         community = open_community_db(tmp_path / f"{name}-c.sqlite")
-        request, _ = engine.write_enroll_request(community, tmp_path / f"{name}-enroll")
-        seen = engine.read_enroll_request(request)
-        engine.accept_enroll_request(district, seen)
-        engine.accept_enroll_response(community, engine.write_enroll_response(
-            district, seen.node_id, tmp_path / f"{name}-enroll"))
+        engine.enroll_by_files(community, district, tmp_path / f"{name}-enroll")
         engine.export_bundles(community, engine.district_peer(community)["node_id"],
                               tmp_path / f"{name}-usb")
         assert {o.status for o in engine.import_folder(district, tmp_path / f"{name}-usb")

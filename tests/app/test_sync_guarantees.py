@@ -675,10 +675,7 @@ def test_an_import_killed_midway_leaves_the_database_unchanged_and_intact(world,
     build_demo(big_path, residents=3000, pairings=False, isolation_cases=False,
                name="演示社区", code="410102009001")
     big = open_community_db(big_path)
-    request, _ = engine.write_enroll_request(big, tmp_path / "enroll")
-    engine.accept_enroll_request(district, engine.read_enroll_request(request))
-    engine.accept_enroll_response(
-        big, engine.write_enroll_response(district, node(big), tmp_path / "enroll"))
+    engine.enroll_by_files(big, district, tmp_path / "enroll")
     (bundle,) = engine.export_bundles(big, node(district), tmp_path / "big-usb")
     district_path = tmp_path / "district.sqlite"
     district.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

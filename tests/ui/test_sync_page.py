@@ -22,11 +22,7 @@ def pair(tmp_path):
 
 
 def enroll(district, community, folder):
-    request, _ = engine.write_enroll_request(community, folder)
-    seen = engine.read_enroll_request(request)
-    engine.accept_enroll_request(district, seen)
-    engine.accept_enroll_response(
-        community, engine.write_enroll_response(district, seen.node_id, folder))
+    engine.enroll_by_files(community, district, folder)
 
 
 def test_bundle_from_the_office_page_to_the_district_page(qtbot, pair, tmp_path):

@@ -2,8 +2,8 @@
 cancel, and the result or the error handed back to the UI thread by signal.
 
 The one way the window runs background work (ledger import and export, printing, backups,
-Party-member forms): `BackgroundTask(fn, db_path, parent)` then `start()`, or `start(parent, fn,
-db_path)` in one go."""
+Party-member forms, USB sync): `BackgroundTask(fn, db_path, parent)` then `start()`, or
+`start(parent, fn, db_path)` in one go; `progress_dialog()` shows it to the user."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.database import open_community_db
 
@@ -114,3 +115,40 @@ def start(parent: QObject, fn: TaskFn, db_path: Path | None = None) -> Backgroun
     task = BackgroundTask(fn, db_path, parent)
     task.start()
     return task
+
+
+def progress_dialog(parent: QWidget, label: str, title: str, task: BackgroundTask, *,
+                    cancel: bool | Callable[[], None] = True, modal: bool = True,
+                    delay_ms: int = 400) -> QProgressDialog:
+    """The dialog that shows a task's progress: it appears only if the work takes longer
+    than `delay_ms`, follows `task.progress`, and its 取消 cancels the task (or calls
+    `cancel`; no 取消 button when False). It stays open until close_progress()."""
+    dialog = QProgressDialog(label, parent.tr("取消") if cancel else "", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    if modal:
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(delay_ms)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    if cancel:
+        dialog.canceled.connect(task.cancel if cancel is True else cancel)
+    else:
+        dialog.setCancelButton(None)
+    task.progress.connect(lambda done, total: show_progress(dialog, done, total))
+    return dialog
+
+
+def show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+    """done of total, in thousandths (a backup counts bytes, beyond what the bar can hold)."""
+    if total > 0:
+        dialog.setMaximum(1000)
+        dialog.setValue(min(1000, done * 1000 // total))
+
+
+def close_progress(dialog: QProgressDialog) -> None:
+    """Close a progress dialog for good: closing would otherwise say 取消 (Qt emits canceled
+    on close), and a reset stops the timer that would still show it after its delay."""
+    dialog.blockSignals(True)
+    dialog.reset()
+    dialog.close()
+    dialog.deleteLater()
