@@ -10,11 +10,13 @@ from pathlib import Path
 import platformdirs
 import sqlite_utils
 
+from app import accounts
 from app.errors import FormError
-from app.search_keys import name_primary_key, name_search_key
+from app.registry.search_keys import name_primary_key, name_search_key
+from db import connection
 from db import registry as db_registry
-from db.connection import DatabaseOpenError, get_meta, open_database, set_meta, transaction
 from db.ids import uuid7
+from db.node import get_meta, set_meta, transaction
 
 APP_NAME = "GridDesk"
 
@@ -58,12 +60,10 @@ def open_community_db(path: str | os.PathLike[str], *, create: bool = False
                       ) -> sqlite_utils.Database:
     """Open a GridDesk database, translating refusals into Chinese messages."""
     try:
-        db = open_database(path, create=create, search_key=resident_search_key,
+        db = connection.open_database(path, create=create, search_key=resident_search_key,
                            reading=name_primary_key)
-    except DatabaseOpenError as exc:
+    except connection.DatabaseOpenError as exc:
         raise OpenError(_MESSAGES[exc.reason].format(path=exc.path), exc.reason) from exc
-    from app import accounts  # the command line's --user, a worker thread's session
-
     try:
         accounts.on_open(db, path)
     except accounts.SignInError as exc:

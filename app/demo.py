@@ -20,8 +20,8 @@ from faker import Faker
 from app.database import create_community, open_community_db
 from app.validation import check_character
 from db import registry as q
-from db.connection import transaction
 from db.ids import uuid7
+from db.node import transaction
 
 Progress = Callable[[int, int], None]
 

@@ -20,9 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def run(residents: int, work: Path, audited: bool) -> dict[str, float]:
-    from app import ledger_export, ledger_import
     from app.database import community_info, create_community, open_community_db
     from app.demo import build_demo
+    from app.ledger import exporter as ledger_export
+    from app.ledger import importer as ledger_import
     from db import audit
 
     real = audit.install_triggers

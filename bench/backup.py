@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--db", type=Path)
     args = parser.parse_args()
-    from app import backup
+    from app.accounts import backup
     from app.database import open_community_db
     from app.demo import build_demo
 

@@ -36,8 +36,9 @@ def demo_db(residents: int) -> Path:
 
 
 def run(residents: int, work: Path, targets: dict[str, float]) -> None:
-    from app import ledger_export, ledger_import
     from app.database import community_info, create_community, open_community_db
+    from app.ledger import exporter as ledger_export
+    from app.ledger import importer as ledger_import
 
     def target(name: str) -> str:
         return f" (target ≤ {targets[name]:.0f} s)" if name in targets else ""

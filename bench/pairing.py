@@ -43,7 +43,7 @@ def main() -> int:
     from app import pairing
     from app.database import open_community_db
     from db import pairing as store
-    from db.connection import node_state
+    from db.node import node_state
 
     db = open_community_db(ensure_demo(args.db))
     residents = db.conn.execute("SELECT count(*) FROM residents WHERE deleted = 0").fetchone()[0]

@@ -61,7 +61,7 @@ def bare_reportlab(sheets, forms) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     from app.documents.fonts import document_fonts
-    from app.documents.isolation_forms import check_sheets
+    from app.isolation.forms import check_sheets
     font = document_fonts().body.name
     templates, values = check_sheets(sheets, forms)
     buffer = io.BytesIO()
@@ -91,7 +91,7 @@ def preview_dialog_ms(data: bytes) -> float | None:
     try:
         from PySide6.QtWidgets import QApplication
 
-        from ui.print_preview import PrintPreviewDialog
+        from ui.widgets.print_preview import PrintPreviewDialog
     except ImportError:
         return None
     app = QApplication.instance() or QApplication([])
@@ -115,8 +115,8 @@ def main() -> int:
 
     from app.database import open_community_db
     from app.documents.fonts import document_fonts
-    from app.documents.isolation_forms import _LINES, NOTICE_SET
-    from app.isolation_print import load_sheets, notice_set_pdf
+    from app.isolation.forms import _LINES, NOTICE_SET
+    from app.isolation.printing import load_sheets, notice_set_pdf
 
     db = open_community_db(ensure_demo(args.db))
     today = date.today()
@@ -177,8 +177,8 @@ def main() -> int:
                   f"{preview_ms:.0f} ms (offscreen Qt)")
 
         # Where the batch's time goes, on another as many cases.
-        from app.documents.isolation_forms import check_sheets, render_forms
-        from app.isolation_print import issue_serials
+        from app.isolation.forms import check_sheets, render_forms
+        from app.isolation.printing import issue_serials
 
         others = ids[args.sets + 1:]
         _LINES.clear()

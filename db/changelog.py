@@ -13,6 +13,8 @@ from typing import NamedTuple
 import orjson
 import sqlite_utils
 
+from db.node import node_state, set_meta, transaction
+
 # Synced tables are found by shape: every table with an `id`, a `community_id`
 # and a `deleted` column is synced; these hold node-local state instead.
 LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "row_clock", "resident_search",
@@ -195,8 +197,6 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
     was unknown to the sender: overwriting it with a different value, or keeping it
     against a different one, is a conflict staff should review.
     """
-    from db.connection import node_state, set_meta, transaction  # it imports this module
-
     state = node_state(db)
     tables = {name: frozenset(cols) for name, cols in synced_tables(db).items()}
     conn = db.conn

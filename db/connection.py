@@ -1,22 +1,19 @@
-"""Opening a GridDesk database: pragmas, node identity, clock, SQL functions, transactions."""
+"""Opening a GridDesk database: pragmas, migrations, node identity, SQL functions."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 
 from db import audit, changelog, migrate
 from db.clock import HybridClock
+from db.node import NodeState, ReadingFn, SearchKeyFn, catch_up_clock, node_state
 
-SearchKeyFn = Callable[[str | None, str | None, str | None], str]
-ReadingFn = Callable[[str | None], str]
+__all__ = ["BULK_PAGE_SIZE", "DatabaseOpenError", "node_state", "open_database", "use_bulk_pages"]
 
 
 class DatabaseOpenError(Exception):
@@ -29,39 +26,14 @@ class DatabaseOpenError(Exception):
         self.detail = detail
 
 
-@dataclass
-class NodeState:
-    """What this connection knows about its node: identity, clock, capture switch."""
-
-    node_id: str
-    clock: HybridClock
-    logging: bool = True
-    user: str = ""                  # the signed-in account: gd_user() stamps audit entries
-    session: object = field(default=None, repr=False)  # app.accounts.Session
-    search_key: SearchKeyFn | None = field(default=None, repr=False)
-    reading: ReadingFn | None = field(default=None, repr=False)
-
-    @contextmanager
-    def logging_suppressed(self) -> Iterator[None]:
-        before, self.logging = self.logging, False
-        try:
-            yield
-        finally:
-            self.logging = before
-
-
-def _plain_search_key(name: str | None, id_number: str | None, phone: str | None) -> str:
-    return " ".join(p for p in (name, id_number, phone) if p).lower()
-
-
 def open_database(path: str | os.PathLike[str], *, create: bool = False,
-                  search_key: SearchKeyFn | None = None,
-                  reading: ReadingFn | None = None) -> sqlite_utils.Database:
+                  search_key: SearchKeyFn, reading: ReadingFn) -> sqlite_utils.Database:
     """Open (and migrate) a database file; refuse files we must not touch.
 
     `search_key(name, id_number, phone)` builds a resident's search text and
-    `reading(name)` the text hits are ranked and sorted by; the app layer passes
-    its pinyin-aware ones.
+    `reading(name)` the text hits are ranked and sorted by. Both are required: a resident
+    written with any other keys is not found by pinyin, so callers outside db/ open files
+    through app.database.open_community_db, which passes the pinyin-aware ones.
     """
     path = Path(path)
     if not path.exists():
@@ -86,8 +58,7 @@ def open_database(path: str | os.PathLike[str], *, create: bool = False,
         conn.execute("PRAGMA cache_size = -16000")  # 16 MB: the search indexes stay in memory
         db = sqlite_utils.Database(conn)
         state = NodeState(node_id="", clock=HybridClock("-"),
-                          search_key=search_key or _plain_search_key,
-                          reading=reading or (lambda name: (name or "").lower()))
+                          search_key=search_key, reading=reading)
         db._griddesk = state  # type: ignore[attr-defined]
         _register_functions(conn, state)
         if migrate.migrate(db, path):
@@ -127,10 +98,6 @@ def use_bulk_pages(db: sqlite_utils.Database) -> bool:
         conn.execute("PRAGMA journal_mode = WAL")
 
 
-def node_state(db: sqlite_utils.Database) -> NodeState:
-    return db._griddesk  # type: ignore[attr-defined]
-
-
 def _register_functions(conn: sqlite3.Connection, state: NodeState) -> None:
     conn.create_function("gd_hlc", 0, lambda: state.clock.now())
     conn.create_function("gd_node", 0, lambda: state.node_id)
@@ -153,62 +120,4 @@ def _load_identity(db: sqlite_utils.Database, state: NodeState) -> None:
         node_id = row[0]
     state.node_id = node_id
     state.clock = HybridClock(node_id)
-    _catch_up_clock(conn, state)
-
-
-def _catch_up_clock(conn: sqlite3.Connection, state: NodeState) -> None:
-    """Move this connection's clock past the stamps made or received through any connection
-    to this file: its newest local change and the newest stamp it has seen (`hlc_seen`,
-    written by every import). Called when a write transaction starts, under SQLite's write
-    lock, so that a worker thread's import or the window's own edits on another connection
-    can never leave this one stamping a change before them."""
-    try:
-        found = conn.execute(
-            "SELECT (SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1), "
-            "(SELECT value FROM meta WHERE key = 'hlc_seen')").fetchone()
-    except sqlite3.OperationalError:   # not migrated yet: no change log, nothing stamped
-        return
-    for stamp in found:
-        if stamp:
-            with suppress(ValueError):   # not a stamp (a damaged meta value): nothing seen
-                state.clock.observe(stamp)
-
-
-def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def set_meta(db: sqlite_utils.Database, key: str, value: str | None) -> None:
-    db.conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
-    """One write transaction; nested uses become savepoints. Rolls back on error."""
-    conn = db.conn
-    if conn.in_transaction:
-        name = f"sp_{secrets.token_hex(4)}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        conn.execute(f"RELEASE {name}")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        state = getattr(db, "_griddesk", None)
-        if state is not None and state.node_id:
-            _catch_up_clock(conn, state)
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    catch_up_clock(conn, state)

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db.ids import uuid7
 from db.registry import ADDRESS_SQL, HOUSEHOLD_JOIN, SCOPE_COLUMN, Row, _one, _rows, insert
 
 # A pairing holds while it has no end date (and was not deleted as entered by mistake).
@@ -117,8 +118,6 @@ def insert_pairing(db: sqlite_utils.Database, household_id: str, member_id: str,
 def insert_pairings(db: sqlite_utils.Database, rows: Iterable[tuple[str, str]], started_on: str,
                     start_reason: str, owner: str) -> int:
     """Many new pairings (household id, member id) at once; returns how many."""
-    from db.ids import uuid7
-
     values = [(uuid7(), owner, h, m, started_on, start_reason) for h, m in rows]
     db.conn.executemany(
         "INSERT INTO pairings (id, community_id, household_id, member_id, started_on, "

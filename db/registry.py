@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlite_utils
 
-from db.connection import get_meta
 from db.ids import uuid7
+from db.node import get_meta
 
 Row = dict[str, Any]
 

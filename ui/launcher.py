@@ -133,7 +133,7 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None, ask: bool = Fal
 
     from app import accounts
     from app.database import community_info
-    from ui.signin_dialog import FirstAdminDialog, SignInDialog
+    from ui.accounts.signin import FirstAdminDialog, SignInDialog
 
     name = (community_info(db) or type("C", (), {"name": ""})).name
     session = None
@@ -165,7 +165,7 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None, ask: bool = Fal
 
 
 def _start_automatic_backups(window) -> None:
-    from ui.backup_section import BackupSection
+    from ui.accounts.backup_section import BackupSection
 
     section = window.findChild(BackupSection)
     if section is not None:
@@ -173,7 +173,7 @@ def _start_automatic_backups(window) -> None:
 
 
 def _apply_restore(path: Path) -> str:
-    from app import backup
+    from app.accounts import backup
 
     try:
         aside = backup.apply_staged_restore(path)

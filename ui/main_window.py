@@ -18,16 +18,16 @@ from PySide6.QtWidgets import (
 
 from app.accounts import Session
 from app.database import community_info
+from ui.accounts.window_access import install_access
 from ui.events import AppEvents
-from ui.isolation_page import IsolationPage
-from ui.ledger_actions import ExportRunner, export_current_list, export_whole_ledger
-from ui.ledger_import_dialog import LedgerImportDialog, choose_ledger_file
-from ui.overview_page import OverviewPage
-from ui.party_page import PartyPage
-from ui.registry_page import RegistryPage
-from ui.settings_page import SettingsPage
-from ui.sync_page import SyncPage
-from ui.window_access import install_access
+from ui.isolation.page import IsolationPage
+from ui.ledger.actions import ExportRunner, export_current_list, export_whole_ledger
+from ui.ledger.import_dialog import LedgerImportDialog, choose_ledger_file
+from ui.overview.page import OverviewPage
+from ui.pairing.page import PartyPage
+from ui.registry.page import RegistryPage
+from ui.settings.page import SettingsPage
+from ui.sync.page import SyncPage
 
 NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e8eef6; border: none; font-size: 12pt; }

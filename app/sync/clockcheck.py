@@ -16,7 +16,7 @@ import sqlite_utils
 from app.sync import engine
 from db import sync as store
 from db.clock import Stamp
-from db.connection import node_state
+from db.node import node_state
 
 DAY_MS = 24 * 3600 * 1000
 _FUTURE = re.compile(r"(\d+) future")

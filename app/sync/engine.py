@@ -30,8 +30,9 @@ from db import changelog, migrate
 from db import registry as q
 from db import sync as store
 from db.clock import Stamp
-from db.connection import get_meta, node_state, set_meta, transaction, use_bulk_pages
+from db.connection import use_bulk_pages
 from db.ids import uuid7
+from db.node import get_meta, node_state, set_meta, transaction
 
 _log = logging.getLogger(__name__)
 MAX_SKEW_MS = 10 * 60 * 1000      # a stamp further ahead of our clock than this never wins

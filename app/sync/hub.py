@@ -22,7 +22,7 @@ from app.sync import engine
 from app.sync.bundle import BundleError
 from app.sync.keys import verify_key
 from db import sync as store
-from db.connection import get_meta, set_meta, transaction
+from db.node import get_meta, set_meta, transaction
 
 MAX_UPLOAD = 256 * 1024 * 1024
 SIGNATURE_WINDOW_S = 300

@@ -61,3 +61,15 @@ def test_missing_file_message_names_the_file(tmp_path):
     with pytest.raises(OpenError) as err:
         open_community_db(tmp_path / "gone.sqlite")
     assert "gone.sqlite" in err.value.message and "找不到" in err.value.message
+
+
+def test_the_app_opener_is_the_only_way_to_a_database_with_pinyin_keys(tmp_path):
+    """A script that opened a file at the db layer without the app's key functions would add
+    residents nobody finds by pinyin: that opener refuses to run without them, and the app
+    layer offers only its own."""
+    import app.database
+    from db.connection import open_database
+
+    with pytest.raises(TypeError):
+        open_database(tmp_path / "x.sqlite", create=True)
+    assert not hasattr(app.database, "open_database")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from app import accounts, registry
-from app.audit import verify
+from app.accounts.audit import verify
 from app.cli import main
 
 

@@ -6,12 +6,13 @@ import pytest
 
 from db import changelog, registry
 from db.clock import HybridClock, Stamp
-from db.connection import open_database, set_meta, transaction
+from db.node import set_meta, transaction
+from tests.db.plain import open_plain
 
 
 @pytest.fixture
 def db(tmp_path):
-    db = open_database(tmp_path / "c.sqlite", create=True)
+    db = open_plain(tmp_path / "c.sqlite", create=True)
     set_meta(db, "community_id", "C1")
     return db
 
@@ -58,13 +59,13 @@ def test_one_edit_logs_exactly_the_changed_field(db):
 
 def test_stamps_increase_and_survive_reopen(tmp_path):
     path = tmp_path / "c.sqlite"
-    db = open_database(path, create=True)
+    db = open_plain(path, create=True)
     set_meta(db, "community_id", "C1")
     _unit(db)
     stamps = [c.hlc for c in changelog.changes_since(db)]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     db.conn.close()
-    again = open_database(path)
+    again = open_plain(path)
     with transaction(again):
         registry.insert(again, "org_units", {"level": "grid", "code": "2", "name": "第二网格"})
     later = changelog.changes_since(again, len(stamps))
@@ -80,12 +81,12 @@ def test_two_connections_to_one_file_stamp_after_each_other_and_after_what_eithe
     import time
 
     path = tmp_path / "c.sqlite"
-    window = open_database(path, create=True)
+    window = open_plain(path, create=True)
     set_meta(window, "community_id", "C1")
     unit = _unit(window)
     with transaction(window):
         hid = registry.insert(window, "households", {"unit_id": unit, "door_number": "501"})
-    worker = open_database(path)
+    worker = open_plain(path)
     # The worker imports the district's correction, stamped by a clock 5 minutes ahead.
     ahead = str(Stamp(time.time_ns() // 1_000_000 + 5 * 60_000, 0, "district"))
     changelog.apply_rows(worker, [["households", hid, "C1", ["door_number"], ["601"],

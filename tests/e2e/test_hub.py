@@ -13,7 +13,7 @@ import pytest
 from app import registry
 from app.database import open_community_db
 from app.sync import client, engine
-from tests.app.test_sync import new_community
+from tests.app.sync.test_sync import new_community
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ from app import registry
 from app.database import open_community_db
 from app.sync import client, engine
 from db import registry as q
-from db.connection import get_meta, transaction
-from tests.app.test_sync import names, new_community
+from db.node import get_meta, transaction
+from tests.app.sync.test_sync import names, new_community
 from tests.e2e import test_hub as base
 
 hub = base.hub    # the fixture: a district database served by `griddesk hub` on a free port

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from app import registry
 from tests.conftest import make_id
 from ui.main_window import MainWindow
-from ui.registry_dialogs import BuildingDialog, HouseholdDialog, ResidentDialog
+from ui.registry.dialogs import BuildingDialog, HouseholdDialog, ResidentDialog
 
 
 @pytest.fixture

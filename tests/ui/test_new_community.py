@@ -7,7 +7,7 @@ from app import registry
 from app.database import create_community, open_community_db
 from tests.conftest import make_id
 from ui.main_window import MainWindow
-from ui.registry_dialogs import (
+from ui.registry.dialogs import (
     BuildingDialog,
     CompoundDialog,
     GridDialog,

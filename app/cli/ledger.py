@@ -1,0 +1,110 @@
+"""`griddesk excel import …` and `griddesk excel export …`: ledgers from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli.args import add_common, opened
+from app.errors import FormError
+from app.ledger.exporter import export_ledger
+from app.ledger.importer import (
+    FIELD_BY_CODE,
+    ImportOptions,
+    LedgerError,
+    guess_mapping,
+    import_ledger,
+    plan_import,
+    read_ledger,
+    remembered_mapping,
+    write_problems,
+)
+from app.ledger.xlsx import ExportCancelled, ExportError
+
+COMMANDS = ("excel",)
+SHOWN_PROBLEMS = 50
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    excel = sub.add_parser("excel", help="导入居民台账（Excel/CSV），导出居民或住户台账")
+    esub = excel.add_subparsers(dest="action", required=True)
+    imp = esub.add_parser("import", help="导入居民台账（.xlsx、.xls、.csv）")
+    add_common(imp)
+    imp.add_argument("ledger", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+    imp.add_argument("--problems", type=Path,
+                     help="把有问题的行写到这个 .xlsx 文件（带“问题”列，改好后可再导入）")
+    imp.add_argument("--compound", help="表格没有“小区”列时，居民导入到这个小区（楼院）")
+    imp.add_argument("--sheet", help="导入哪个工作表（默认：表头最像居民台账的那个）")
+    exp = esub.add_parser("export", help="导出居民台账、住户台账或居家隔离人员台账为 .xlsx")
+    add_common(exp)
+    exp.add_argument("--what", choices=("residents", "households", "cases"), required=True,
+                     help="residents 居民台账；households 住户台账；cases 居家隔离人员台账")
+    exp.add_argument("--out", type=Path, required=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    with opened(args) as db:
+        if args.action == "export":
+            return _export(db, args)
+        return _import(db, args)
+
+
+def _export(db, args: argparse.Namespace) -> int:
+    try:
+        count = export_ledger(db, args.what, args.out)
+    except (ExportError, ExportCancelled) as exc:
+        print(getattr(exc, "message", "已取消导出。"), file=sys.stderr)
+        return 1
+    unit = {"residents": "人", "households": "户", "cases": "人次"}[args.what]
+    print(f"已导出 {count} {unit} → {args.out}")
+    return 0
+
+
+def _import(db, args: argparse.Namespace) -> int:
+    try:
+        ledger = read_ledger(args.ledger, sheet=args.sheet)
+    except LedgerError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    mapping = guess_mapping(ledger, remembered_mapping(db))
+    where = f"工作表“{ledger.sheet}”，" if ledger.sheet else ""
+    if ledger.encoding:
+        where += f"编码 {ledger.encoding}，"
+    rows = "、".join(str(r) for r in ledger.header_rows)
+    print(f"{args.ledger.name}：{where}表头在第 {rows} 行")
+    for col in ledger.columns:
+        code = mapping.get(col.index)
+        target = FIELD_BY_CODE[code].label if code else "（不导入）"
+        print(f"  {col.letter}列 {col.label} → {target}")
+    options = ImportOptions(default_compound=args.compound)
+    try:
+        if args.dry_run:
+            plan = plan_import(db, ledger, mapping, options)
+        else:
+            plan = import_ledger(db, ledger, mapping, options)
+    except FormError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print("\n".join(plan.summary_lines()))
+    for change in plan.updated_residents[:SHOWN_PROBLEMS]:
+        what = "；".join(f"{label} {a} → {b}" for label, a, b in change.changes)
+        print(f"  第{change.row}行 {change.name}：{what}")
+    if plan.problems:
+        print(f"有问题的行（{len(plan.problems)}）：")
+        for p in plan.problems[:SHOWN_PROBLEMS]:
+            print(f"  第{p.row}行 {p.name}：{'；'.join(p.messages)}")
+        if len(plan.problems) > SHOWN_PROBLEMS:
+            print(f"  …… 另有 {len(plan.problems) - SHOWN_PROBLEMS} 行，"
+                  "用 --problems 文件.xlsx 导出全部")
+        if args.problems:
+            try:
+                write_problems(args.problems, ledger, mapping, plan)
+            except ExportError as exc:
+                print(exc.message, file=sys.stderr)
+                return 1
+            print(f"问题行已写到 {args.problems}")
+    if args.dry_run:
+        print("（只检查，未写入数据库。去掉 --dry-run 即导入没有问题的行。）")
+    return 0

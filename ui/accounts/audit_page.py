@@ -1,0 +1,193 @@
+"""The 审计 page: who did what and when, filtered by person, action, record and date; the
+chain check; export to Excel."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.accounts import audit
+from app.errors import FormError
+from app.ledger.xlsx import ExportError
+
+LIMIT = 5000
+COLUMNS = [("序号", "seq", 60), ("时间", "time", 150), ("操作人", "actor", 90),
+           ("操作", "action", 110), ("对象", "what", 170), ("内容", "detail", 500),
+           ("记录编号", "record", 120)]
+ACTIONS = {"": "全部操作", "insert": "新增", "update": "修改", "delete": "删除",
+           "sign_in": "登录", "sign_in_failed": "登录失败", "reveal": "查看完整信息",
+           "print": "打印", "export": "导出", "import": "导入", "sync": "同步",
+           "idle_lock": "闲置锁定", "unlock": "解锁", "account_created": "新建账户",
+           "account_changed": "修改账户", "password_changed": "修改密码"}
+
+
+class AuditTableModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[audit.AuditRow] = []
+
+    def set_rows(self, rows: list[audit.AuditRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return str(getattr(self.rows[index.row()], COLUMNS[index.column()][1]))
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+
+class AuditPage(QWidget):
+    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = QComboBox()
+        self.actor.setObjectName("auditActor")
+        self.action = QComboBox()
+        self.action.setObjectName("auditAction")
+        for key, text in ACTIONS.items():
+            self.action.addItem(text, key)
+        self.record = QLineEdit()
+        self.record.setObjectName("auditRecord")
+        self.record.setClearButtonEnabled(True)
+        self.record.setPlaceholderText(self.tr("记录：姓名、证件号码或记录编号"))
+        self.use_dates = QCheckBox(self.tr("日期"))
+        self.since = QDateEdit(QDate.currentDate().addDays(-30))
+        self.until = QDateEdit(QDate.currentDate())
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+        self.use_dates.toggled.connect(self.since.setEnabled)
+        self.use_dates.toggled.connect(self.until.setEnabled)
+        search = QPushButton(self.tr("查询"))
+        search.clicked.connect(self.reload)
+        self.record.returnPressed.connect(self.reload)
+        self.actor.activated.connect(lambda _i: self.reload())
+        self.action.activated.connect(lambda _i: self.reload())
+        export = QPushButton(self.tr("导出 Excel…"))
+        export.setObjectName("auditExport")
+        export.clicked.connect(lambda: self.export())
+        check = QPushButton(self.tr("校验完整性"))
+        check.setObjectName("auditVerify")
+        check.setToolTip(self.tr("逐条核对哈希链：任何一条被修改、删除或调换顺序都会被发现"))
+        check.clicked.connect(self.verify)
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(self.tr("操作人")))
+        filters.addWidget(self.actor)
+        filters.addWidget(self.action)
+        filters.addWidget(self.record, 1)
+        filters.addWidget(self.use_dates)
+        filters.addWidget(self.since)
+        filters.addWidget(QLabel("—"))
+        filters.addWidget(self.until)
+        filters.addWidget(search)
+        self.model = AuditTableModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("auditView")
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.setWordWrap(False)
+        for i, (_h, _k, width) in enumerate(COLUMNS):
+            self.view.setColumnWidth(i, width)
+        self.view.horizontalHeader().setSectionResizeMode(
+            len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.summary.setObjectName("auditSummary")
+        self.check_result = QLabel()
+        self.check_result.setObjectName("auditCheck")
+        self.check_result.setWordWrap(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(check)
+        bottom.addWidget(export)
+        layout = QVBoxLayout(self)
+        title = QLabel(self.tr("审计日志：每一次修改、打印、导出、查看完整信息和登录都记在这里，"
+                               "只能追加，不能修改。"))
+        title.setStyleSheet("color: #5f6b7a;")
+        layout.addWidget(title)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.check_result)
+        layout.addLayout(bottom)
+        self.reload()
+
+    def filters(self) -> dict:
+        since = until = None
+        if self.use_dates.isChecked():
+            since = date.fromisoformat(self.since.date().toString("yyyy-MM-dd"))
+            until = date.fromisoformat(self.until.date().toString("yyyy-MM-dd"))
+        return {"actor": self.actor.currentData() or None,
+                "action": self.action.currentData() or None,
+                "record": self.record.text().strip() or None, "since": since, "until": until}
+
+    def reload(self) -> None:
+        chosen = self.actor.currentData()
+        self.actor.clear()
+        self.actor.addItem(self.tr("全部"), "")
+        for name in audit.actors(self.db):
+            self.actor.addItem(name or self.tr("（系统）"), name)
+        at = self.actor.findData(chosen) if chosen else 0
+        self.actor.setCurrentIndex(max(at, 0))
+        rows = audit.rows(self.db, limit=LIMIT, **self.filters())
+        self.model.set_rows(rows)
+        more = self.tr("（只显示最新 {0} 条，请缩小筛选范围）").format(LIMIT) \
+            if len(rows) >= LIMIT else ""
+        self.summary.setText(self.tr("共 {0} 条").format(len(rows)) + more)
+
+    def verify(self) -> audit.VerifyReport:
+        report = audit.verify(self.db)
+        text = report.message + ("\n" + "\n".join(report.lines[:5]) if report.lines else "")
+        self.check_result.setText(text)
+        self.check_result.setStyleSheet("color: #2e7d32;" if report.ok else "color: #c62828;")
+        return report
+
+    def export(self, path: Path | None = None) -> int | None:
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, self.tr("导出审计日志"), str(Path.home() / "审计日志.xlsx"),
+                self.tr("Excel 文件 (*.xlsx)"))
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            rows = audit.export_audit(self.db, path, **self.filters())
+        except (ExportError, FormError) as exc:
+            QMessageBox.warning(self, self.tr("无法导出"), exc.message)
+            return None
+        self.summary.setText(self.tr("已导出 {0} 条 → {1}").format(rows, path))
+        self.reload()
+        return rows

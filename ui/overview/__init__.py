@@ -1,0 +1,1 @@
+"""The 概览 page: the community at a glance."""
