@@ -42,7 +42,7 @@ FORM_LABELS = {"notice": "告知书", "pledge": "承诺书", "card": "观察卡"
                "board": "楼口公示", "release": "解除通知书"}
 EVENT_LABELS = {"registered": "登记", "started": "开始管控", "extended": "延长期限",
                 "shortened": "缩短期限", "released": "解除", "transferred": "转出",
-                "cancelled": "撤销", "edited": "修改"}
+                "cancelled": "撤销", "edited": "修改", "test_corrected": "更正核酸结果"}
 
 TEMPERATURE_RANGE = (34.0, 43.0)
 
@@ -419,6 +419,31 @@ def cancel_case(db: sqlite_utils.Database, case_id: str, reason: str, *,
 
 # --- checks and tests -------------------------------------------------------------------------
 
+class AlreadyRecorded(FormError):
+    """The half-day already has a reading, or the test day a result: saving again must be
+    asked for (`another=True` / `correct=True`), and what was there is kept. `earlier` holds
+    the readings or the test as they are."""
+
+    def __init__(self, field: str, message: str, earlier: list[dict[str, Any]]) -> None:
+        super().__init__({field: message})
+        self.earlier = earlier
+
+
+def reading_text(check: dict[str, Any]) -> str:
+    """A reading as the window and messages name it: 36.8℃（王秀英，14:05）."""
+    temp = f"{check['temperature']:.1f}℃" if check.get("temperature") is not None else "—"
+    who = check.get("checked_by") or "未填检测人"
+    at = (check.get("checked_at") or "")[11:16]
+    return f"{temp}（{who}{'，' + at if at else ''}）"
+
+
+def readings_at(db: sqlite_utils.Database, case_id: str, slot: str, check_on: Any = None,
+                *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The readings a half-day already has (the check dialog says so before saving)."""
+    day = check_on or (now or datetime.now()).date()
+    return q.checks_at(db, case_id, str(day), slot)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     check_id: str
@@ -429,9 +454,13 @@ class CheckResult:
 def record_check(db: sqlite_utils.Database, case_id: str, *, slot: str,
                  temperature: Any, symptoms: Any = (), method: str = "visit",
                  checked_by: str | None = None, check_on: Any = None, note: str | None = None,
-                 now: datetime | None = None) -> CheckResult:
-    """Record (or correct) the morning or afternoon check of a case on a day. A fever (from
-    the setting, 37.3 ℃) or any symptom flags the check for the area doctor."""
+                 another: bool = False, now: datetime | None = None) -> CheckResult:
+    """Record the morning or afternoon check of a case on a day. A fever (from the setting,
+    37.3 ℃) or any symptom flags the check for the area doctor.
+
+    A half-day that already has a reading raises AlreadyRecorded unless `another` is given;
+    then the new reading is a record of its own beside the earlier one (the board shows the
+    latest, the history all of them), never written over it."""
     now = now or datetime.now()
     who = _who(db, "health.edit", "cases.edit")
     checked_by = checked_by or who
@@ -475,13 +504,13 @@ def record_check(db: sqlite_utils.Database, case_id: str, *, slot: str,
               "flagged": int(flagged), "doctor_seen": None,
               "note": (note or "").strip() or None}
     with transaction(db):
-        existing = q.check_at(db, case_id, day.isoformat(), slot)
-        if existing:
-            values.pop("case_id")
-            rq.update(db, "case_checks", existing["id"], values)
-            check_id = existing["id"]
-        else:
-            check_id = rq.insert(db, "case_checks", values)
+        earlier = q.checks_at(db, case_id, day.isoformat(), slot)
+        if earlier and not another:
+            raise AlreadyRecorded(
+                "slot", f"{cn_date(day)}{SLOT_LABELS[slot]}已有体温读数："
+                f"{'、'.join(reading_text(c) for c in earlier)}。再次保存会另记一条读数，"
+                "原读数保留在记录中。", earlier)
+        check_id = rq.insert(db, "case_checks", values)
     if flagged:
         what = [f"体温{temp:.1f}℃"] if fever else []
         what += [SYMPTOM_LABELS[s] for s in symptoms if not (s == "fever" and fever)]
@@ -503,9 +532,15 @@ def mark_doctor_seen(db: sqlite_utils.Database, check_id: str, *,
 
 
 def record_test(db: sqlite_utils.Database, case_id: str, *, test_on: Any,
-                result: str = "pending", note: str | None = None) -> str:
-    """Record a nucleic-acid test of a case, or set the result of the one on that day."""
-    _who(db, "health.edit", "cases.edit")
+                result: str = "pending", note: str | None = None, correct: bool = False,
+                now: datetime | None = None) -> str:
+    """Record a nucleic-acid test of a case, or set the result of the one on that day.
+
+    Filling in a pending result is the normal course. Changing a result already given
+    (阴性 → 阳性, or back to 待出结果) is a correction: it raises AlreadyRecorded unless
+    `correct` is given, and the case's history keeps the result it replaced, who and when."""
+    now = now or datetime.now()
+    by = _who(db, "health.edit", "cases.edit")
     current = _open_case(db, case_id)
     errors: dict[str, str] = {}
     day = _day(test_on, "test_on", "采样日期", errors)
@@ -519,9 +554,19 @@ def record_test(db: sqlite_utils.Database, case_id: str, *, test_on: Any,
     with transaction(db):
         same_day = [t for t in q.tests(db, [case_id]) if t["test_on"] == day.isoformat()]
         if same_day:
-            rq.update(db, "case_tests", same_day[0]["id"],
-                      {"result": result, "note": (note or "").strip() or None})
-            return same_day[0]["id"]
+            test = same_day[0]
+            if test["result"] != "pending" and test["result"] != result:
+                before = TEST_LABELS[test["result"]]
+                if not correct:
+                    raise AlreadyRecorded(
+                        "result", f"{cn_date(day)}的核酸结果已登记为“{before}”。要更正为"
+                        f"“{TEST_LABELS[result]}”，请确认更正：原结果会记入案件记录。", [test])
+                _event(db, case_id, "test_corrected", now, old=f"{day.isoformat()} {before}",
+                       new=f"{day.isoformat()} {TEST_LABELS[result]}", by=by,
+                       reason=(note or "").strip() or None)
+            rq.update(db, "case_tests", test["id"],
+                      {"result": result, "note": (note or "").strip() or test["note"]})
+            return test["id"]
         return rq.insert(db, "case_tests", {"case_id": case_id, "test_on": day.isoformat(),
                                             "result": result,
                                             "note": (note or "").strip() or None})

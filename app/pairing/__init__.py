@@ -97,6 +97,18 @@ def _pairing(row: dict[str, Any]) -> Pairing:
                    member_branch=row.get("member_branch"))
 
 
+class ResultRecorded(FormError):
+    """A drawn household already has a result: changing it is a correction the caller
+    confirms (`correct=True`); the audit log keeps the result it replaced, who and when."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        super().__init__({"result": (
+            f"这一户已登记抽查结果“{CHECK_RESULT_LABELS[item['result']]}”"
+            f"（{cn_date(item['checked_on']) if item['checked_on'] else '日期未填'}）。"
+            "确认更正后，原结果保留在审计日志中。")})
+        self.item = item
+
+
 class AlreadyPaired(FormError):
     """The household has another member: the caller asks whether to replace them."""
 
@@ -754,8 +766,10 @@ def verify_spot_check(db: sqlite_utils.Database, check_id: str) -> str:
 def record_check_result(db: sqlite_utils.Database, item_id: str, *, method: str,
                         result: str, knows_member: bool | None = None,
                         member_did: Iterable[str] = (), checked_on: date | None = None,
-                        note: str | None = None, today: date | None = None) -> None:
-    """What a visit or call to a drawn household found."""
+                        note: str | None = None, correct: bool = False,
+                        today: date | None = None) -> None:
+    """What a visit or call to a drawn household found. A household that already has a
+    result raises ResultRecorded unless `correct` is given (never written over silently)."""
     require(db, "pairing.edit")
     item = rq.get(db, "spot_check_items", item_id)
     if item is None or item["deleted"]:
@@ -780,11 +794,14 @@ def record_check_result(db: sqlite_utils.Database, item_id: str, *, method: str,
     if errors:
         raise FormError(errors)
     knows = None if result == "unreachable" else int(bool(knows_member))
+    values = {"method": method, "result": result, "knows_member": knows,
+              "member_did": " ".join(did) if knows is not None else "",
+              "checked_on": day.isoformat(), "note": (note or "").strip() or None}
     with transaction(db):
-        rq.update(db, "spot_check_items", item_id, {
-            "method": method, "result": result, "knows_member": knows,
-            "member_did": " ".join(did) if knows is not None else "",
-            "checked_on": day.isoformat(), "note": (note or "").strip() or None})
+        item = rq.get(db, "spot_check_items", item_id)
+        if item["result"] and not correct and any(item[k] != v for k, v in values.items()):
+            raise ResultRecorded(item)
+        rq.update(db, "spot_check_items", item_id, values)
 
 
 def spot_check_tally(db: sqlite_utils.Database, check_id: str | None = None

@@ -41,11 +41,14 @@ def open_cases(db: sqlite_utils.Database, day: str) -> list[Row]:
         db,
         f"SELECT {CASE_COLUMNS}, "
         "(SELECT x.id FROM case_checks x WHERE x.case_id = k.id AND x.deleted = 0 "
-        "   AND x.check_on = :day AND x.slot = 'am') AS am_check, "
+        "   AND x.check_on = :day AND x.slot = 'am' ORDER BY x.checked_at DESC LIMIT 1) "
+        "   AS am_check, "
         "(SELECT x.id FROM case_checks x WHERE x.case_id = k.id AND x.deleted = 0 "
-        "   AND x.check_on = :day AND x.slot = 'pm') AS pm_check, "
-        "(SELECT count(*) FROM case_checks x WHERE x.case_id = k.id AND x.deleted = 0 "
-        "   AND x.check_on < :day) AS checks_before, "
+        "   AND x.check_on = :day AND x.slot = 'pm' ORDER BY x.checked_at DESC LIMIT 1) "
+        "   AS pm_check, "
+        # A half-day with a second reading is still one check done.
+        "(SELECT count(DISTINCT x.check_on || x.slot) FROM case_checks x "
+        "   WHERE x.case_id = k.id AND x.deleted = 0 AND x.check_on < :day) AS checks_before, "
         "(SELECT count(*) FROM case_checks x WHERE x.case_id = k.id AND x.deleted = 0 "
         "   AND x.flagged = 1 AND x.doctor_seen IS NULL) AS flags_open "
         f"FROM {CASE_FROM} WHERE {OPEN} "
@@ -81,12 +84,14 @@ def checks(db: sqlite_utils.Database, case_ids: Sequence[str]) -> list[Row]:
         return []
     marks = ",".join("?" * len(case_ids))
     return _rows(db, f"SELECT * FROM case_checks WHERE deleted = 0 AND case_id IN ({marks}) "
-                     "ORDER BY check_on, slot", list(case_ids))
+                     "ORDER BY check_on, slot, checked_at", list(case_ids))
 
 
-def check_at(db: sqlite_utils.Database, case_id: str, day: str, slot: str) -> Row | None:
-    return _one(db, "SELECT * FROM case_checks WHERE case_id = ? AND check_on = ? AND slot = ? "
-                    "AND deleted = 0", (case_id, day, slot))
+def checks_at(db: sqlite_utils.Database, case_id: str, day: str, slot: str) -> list[Row]:
+    """Every reading of a case's half-day, earliest first (a second reading never replaces
+    the first: both are health records with their author)."""
+    return _rows(db, "SELECT * FROM case_checks WHERE case_id = ? AND check_on = ? AND slot = ? "
+                     "AND deleted = 0 ORDER BY checked_at", (case_id, day, slot))
 
 
 def tests(db: sqlite_utils.Database, case_ids: Sequence[str]) -> list[Row]:

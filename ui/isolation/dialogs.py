@@ -32,7 +32,7 @@ from app import isolation, registry
 from app.errors import FormError
 from db import registry as rq
 from ui.registry.dialogs import UnitPicker
-from ui.widgets.form import FormDialog
+from ui.widgets.form import FormDialog, confirm
 
 
 def date_edit(value: date | str | None = None) -> QDateEdit:
@@ -278,7 +278,15 @@ class CheckDialog(FormDialog):
         info.setStyleSheet("color: #3d4a5a;")
         self.form.addRow(info)
         slot = "pm" if case.pm in ("due", "overdue") or case.am == "done" else "am"
-        self.combo("slot", self.tr("时段"), isolation.SLOT_LABELS, slot)
+        slot_box = self.combo("slot", self.tr("时段"), isolation.SLOT_LABELS, slot)
+        # Said before saving: this half-day already has a reading (a new one is kept beside it).
+        self.earlier = QLabel()
+        self.earlier.setObjectName("earlierReadings")
+        self.earlier.setWordWrap(True)
+        self.earlier.setStyleSheet("color: #b26a00;")
+        self.form.addRow("", self.earlier)
+        slot_box.currentIndexChanged.connect(self._show_earlier)
+        self._show_earlier()
         self.temp = QDoubleSpinBox()
         self.temp.setRange(34.0, 43.0)
         self.temp.setDecimals(1)
@@ -299,16 +307,31 @@ class CheckDialog(FormDialog):
         self.next_button.clicked.connect(self._save_and_next)
         self.temp.selectAll()
 
+    def _show_earlier(self) -> None:
+        readings = isolation.readings_at(self.db, self.case.id, self.value("slot"), now=self.now)
+        self.earlier.setText(self.tr("这个时段已有读数：{0}。保存会另记一条，原读数保留。").format(
+            "、".join(isolation.reading_text(r) for r in readings)) if readings else "")
+        self.earlier.setVisible(bool(readings))
+
     def _save_and_next(self) -> None:
         self.next_wanted = True
         self._try_save()
 
     def save(self) -> str | None:
-        self.outcome = isolation.record_check(
-            self.db, self.case.id, slot=self.value("slot"),
-            temperature=f"{self.temp.value():.1f}", symptoms=self.symptoms.value(),
-            method=self.value("method"), checked_by=self.value("checked_by"),
-            note=self.value("note"), now=self.now)
+        def record(another: bool) -> isolation.CheckResult:
+            return isolation.record_check(
+                self.db, self.case.id, slot=self.value("slot"),
+                temperature=f"{self.temp.value():.1f}", symptoms=self.symptoms.value(),
+                method=self.value("method"), checked_by=self.value("checked_by"),
+                note=self.value("note"), another=another, now=self.now)
+
+        try:
+            self.outcome = record(another=False)
+        except isolation.AlreadyRecorded as exc:
+            if not confirm(self, self.tr("这个时段已有读数"), exc.message,
+                           ok=self.tr("另记一条")):
+                raise
+            self.outcome = record(another=True)
         return self.outcome.check_id
 
 
@@ -338,8 +361,17 @@ class TestDialog(FormDialog):
         self.line("note", self.tr("备注"), "")
 
     def save(self) -> str | None:
-        return isolation.record_test(self.db, self.case.id, test_on=picked_date(self.day),
-                                     result=self.value("result"), note=self.value("note"))
+        def record(correct: bool) -> str:
+            return isolation.record_test(self.db, self.case.id, test_on=picked_date(self.day),
+                                         result=self.value("result"), note=self.value("note"),
+                                         correct=correct)
+
+        try:
+            return record(correct=False)
+        except isolation.AlreadyRecorded as exc:
+            if not confirm(self, self.tr("更正核酸结果"), exc.message, ok=self.tr("确认更正")):
+                raise
+            return record(correct=True)
 
 
 class ChangeEndDialog(FormDialog):

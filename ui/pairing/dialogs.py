@@ -32,7 +32,7 @@ from app import pairing, registry
 from app.errors import FormError
 from app.pairing import AlreadyPaired
 from ui.pairing.models import SuggestionModel
-from ui.widgets.form import FormDialog
+from ui.widgets.form import FormDialog, confirm
 from ui.widgets.tables import make_table
 
 MUTED = "color: #5f6b7a;"
@@ -422,8 +422,17 @@ class CheckResultDialog(FormDialog):
     def save(self) -> str | None:
         knows = True if self.knows_yes.isChecked() else False if self.knows_no.isChecked() \
             else None
-        pairing.record_check_result(
-            self.db, self.item["id"], method=self.value("method"), result=self.value("result"),
-            knows_member=knows, member_did=[c for c, b in self.did.items() if b.isChecked()],
-            checked_on=picked_date(self.when), note=self.value("note"))
+        def record(correct: bool) -> None:
+            pairing.record_check_result(
+                self.db, self.item["id"], method=self.value("method"),
+                result=self.value("result"), knows_member=knows,
+                member_did=[c for c, b in self.did.items() if b.isChecked()],
+                checked_on=picked_date(self.when), note=self.value("note"), correct=correct)
+
+        try:
+            record(correct=False)
+        except pairing.ResultRecorded as exc:
+            if not confirm(self, self.tr("更正抽查结果"), exc.message, ok=self.tr("确认更正")):
+                raise
+            record(correct=True)
         return self.item["id"]

@@ -142,12 +142,54 @@ def test_fever_or_symptom_is_flagged_for_the_doctor(office):
     assert isolation.board(office, at(DAY + timedelta(days=1), 10)).counts()["flagged"] == 0
 
 
-def test_correcting_a_check_replaces_it(office):
+def test_a_second_reading_for_a_half_day_is_kept_beside_the_first(office):
+    """The afternoon's 36.8 ℃ by the grid worker is a health record: a later 38.2 ℃ for the
+    same half-day is said before saving, then kept beside it, never written over it."""
     case_id = register(office)
-    isolation.record_check(office, case_id, slot="am", temperature=38.5, now=at(DAY, 9))
-    isolation.record_check(office, case_id, slot="am", temperature=36.5, now=at(DAY, 9, 30))
+    isolation.record_check(office, case_id, slot="am", temperature=36.5, checked_by="王网格",
+                           now=at(DAY, 9))
+    isolation.record_check(office, case_id, slot="pm", temperature=36.8, checked_by="王网格",
+                           now=at(DAY, 14, 5))
+    assert [r["temperature"] for r in isolation.readings_at(office, case_id, "pm",
+                                                           now=at(DAY, 16))] == [36.8]
+    with pytest.raises(isolation.AlreadyRecorded) as said:
+        isolation.record_check(office, case_id, slot="pm", temperature=38.2,
+                               checked_by="王秀英", now=at(DAY, 16))
+    assert "下午已有体温读数：36.8℃（王网格，14:05）" in said.value.message
+    assert len(isolation.case_detail(office, case_id).checks) == 2      # nothing saved
+
+    isolation.record_check(office, case_id, slot="pm", temperature=38.2, checked_by="王秀英",
+                           another=True, now=at(DAY, 16))
     checks = isolation.case_detail(office, case_id).checks
-    assert len(checks) == 1 and checks[0]["temperature"] == 36.5 and not checks[0]["flagged"]
+    assert [(c["slot"], c["temperature"], c["checked_by"]) for c in checks] == [
+        ("am", 36.5, "王网格"), ("pm", 36.8, "王网格"), ("pm", 38.2, "王秀英")]
+    case = next(c for c in isolation.board(office, now=at(DAY, 16, 30)).cases
+                if c.id == case_id)
+    assert case.last_temperature == 38.2 and case.pm == "done" and case.flags_open == 1
+    # The next day, yesterday counts as two checks done (not three), none missed.
+    tomorrow = next(c for c in isolation.board(office, now=at(DAY + timedelta(days=1), 8)).cases
+                    if c.id == case_id)
+    assert tomorrow.missed == 0
+
+
+def test_a_test_result_once_given_is_corrected_only_on_purpose_and_the_history_keeps_it(office):
+    case_id = register(office)
+    isolation.record_test(office, case_id, test_on=DAY, result="pending")
+    isolation.record_test(office, case_id, test_on=DAY, result="negative")   # filled in
+    with pytest.raises(isolation.AlreadyRecorded) as said:
+        isolation.record_test(office, case_id, test_on=DAY, result="positive")
+    assert "已登记为“阴性”" in said.value.message
+    detail = isolation.case_detail(office, case_id)
+    assert [t["result"] for t in detail.tests] == ["negative"]
+    isolation.record_test(office, case_id, test_on=DAY, result="positive", correct=True,
+                          note="复核阳性", now=at(DAY, 18))
+    detail = isolation.case_detail(office, case_id)
+    assert [t["result"] for t in detail.tests] == ["positive"]
+    corrected = [e for e in detail.events if e["kind"] == "test_corrected"]
+    assert len(corrected) == 1
+    assert corrected[0]["old_value"] == "2026-11-20 阴性"
+    assert corrected[0]["new_value"] == "2026-11-20 阳性"
+    assert corrected[0]["reason"] == "复核阳性" and corrected[0]["at"].startswith("2026-11-20 18")
 
 
 def test_check_input_is_checked(office):

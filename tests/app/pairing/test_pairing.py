@@ -482,3 +482,26 @@ def test_the_demo_community_is_mostly_paired(tmp_path):
     assert check.checked > 0
     assert db.conn.execute("SELECT count(*) FROM member_contacts").fetchone()[0] > 0
     db.conn.close()
+
+
+def test_a_spot_check_result_is_changed_only_as_a_correction_the_audit_log_keeps(estate):
+    import json
+
+    _pair_everyone(estate)
+    check = pairing.draw_spot_check(estate, 1, seed=3, today=DAY)
+    item = pairing.spot_check_items(estate, check.id)[0]
+    pairing.record_check_result(estate, item["id"], method="phone", result="satisfied",
+                                knows_member=True, member_did=["visit"], today=DAY)
+    # Saving the same again is no correction; a different result must be confirmed.
+    pairing.record_check_result(estate, item["id"], method="phone", result="satisfied",
+                                knows_member=True, member_did=["visit"], today=DAY)
+    with pytest.raises(pairing.ResultRecorded, match="已登记抽查结果“满意”"):
+        pairing.record_check_result(estate, item["id"], method="visit", result="unsatisfied",
+                                    knows_member=False, today=DAY)
+    assert pairing.spot_check_items(estate, check.id)[0]["result"] == "satisfied"
+    pairing.record_check_result(estate, item["id"], method="visit", result="unsatisfied",
+                                knows_member=False, correct=True, today=DAY)
+    assert pairing.spot_check_items(estate, check.id)[0]["result"] == "unsatisfied"
+    kept = [json.loads(d) for (d,) in estate.conn.execute(
+        "SELECT detail FROM audit_log WHERE action = 'update' AND row_id = ?", (item["id"],))]
+    assert any(d["before"].get("result") == "satisfied" for d in kept)

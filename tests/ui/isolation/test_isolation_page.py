@@ -310,3 +310,35 @@ def test_a_round_of_checks_goes_from_one_person_to_the_next(page, qtbot, office)
     qtbot.mouseClick(dialogs[0].next_button, Qt.MouseButton.LeftButton)
     assert "都录完了" in page.last_message.text()
     assert [cell(page, r, "上午") for r in range(2)] == ["✓ 已查", "✓ 已查"]
+
+
+def test_a_second_reading_for_a_half_day_is_announced_and_kept(page, qtbot, office,
+                                                              monkeypatch):
+    """Both 上午 and 下午 已查; 录入体温 says 下午 already has a reading before saving, and a
+    confirmed 38.2 ℃ is kept beside the earlier 36.8 ℃ with its own author."""
+    case_id = register(page, qtbot)
+    page.clock_.moment = datetime(2026, 11, 20, 14, 0)
+    for slot, temp in (("am", 36.5), ("pm", 36.8)):
+        isolation.record_check(office, case_id, slot=slot, temperature=temp,
+                               checked_by="王网格", now=page.clock_.moment)
+    page.reload()
+    page.board_view.selectRow(0)
+    asked = []
+    answer = {"value": False}
+    monkeypatch.setattr("ui.isolation.dialogs.confirm",
+                        lambda _parent, _title, text, ok: asked.append(text) or answer["value"])
+    dialog = page.record_check()
+    assert dialog.value("slot") == "pm"
+    assert dialog.earlier.isVisibleTo(dialog)
+    assert "36.8℃（王网格" in dialog.earlier.text()
+    dialog.temp.setValue(38.2)
+    save(qtbot, dialog)                       # asked, declined: nothing saved, form stays
+    assert asked and "36.8℃" in asked[0]
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert len(isolation.case_detail(office, case_id).checks) == 2
+    answer["value"] = True
+    save(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    readings = [(c["temperature"], c["checked_by"])
+                for c in isolation.case_detail(office, case_id).checks if c["slot"] == "pm"]
+    assert readings == [(36.8, "王网格"), (38.2, "刘书记")]
