@@ -125,8 +125,11 @@ def validate_id_number(
 ) -> IdInfo:
     """Normalize and check an identity number of the given kind; raise ValidationError."""
     kind = IdKind(kind)
-    number = _compact(text or "").upper()
     label = _NUMBER_LABELS[kind]
+    if text is not None and not isinstance(text, str):
+        raise _id_error(f"{label}应为文字，收到的是{type_name(text)}。"
+                        "请按文字格式重新填写（Excel 中请把该列设置为“文本”）。", "type")
+    number = _compact(text or "").upper()
     if not number:
         raise _id_error(f"请填写{label}。", "empty")
     if kind is IdKind.PASSPORT:
@@ -322,6 +325,9 @@ def validate_birth_date(value: date | str | None, *, today: date | None = None) 
         return _birth_date(
             value.year, value.month, value.day, today=today, field="birth_date", what="出生日期"
         )
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("birth_date", f"出生日期应为日期或文字，收到的是{type_name(value)}，"
+                              "请按 1985-06-15 的格式填写。", "type")
     text = _compact(value or "")
     if not text:
         raise ValidationError("birth_date", "请填写出生日期。", "empty")
@@ -360,6 +366,9 @@ def _phone_error(message: str, code: str) -> ValidationError:
 
 def normalize_phone(text: str) -> str:
     """A mainland mobile (13812345678) or a landline with area code (0371-65432100[-123])."""
+    if text is not None and not isinstance(text, str):
+        raise _phone_error(f"电话号码应为文字，收到的是{type_name(text)}。{_PHONE_EXAMPLES}",
+                           "type")
     raw = _compact(text or "")
     if not raw:
         raise _phone_error("请填写联系电话。", "empty")
@@ -456,9 +465,67 @@ def _split_landline(digits: str) -> tuple[str, str]:
 # --- plain text -------------------------------------------------------------------------------
 
 
+# Control characters never belong in what a person types: C0 and C1 controls, DEL, the
+# Unicode line and paragraph separators, and lone surrogates (SQLite cannot store them). A NUL
+# in a name hides the rest of it from C code and matched every search. Free-text notes may
+# hold tabs and line breaks; names, ID numbers, phones and door numbers never.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+CONTROL_IN_NOTES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+_TYPE_NAMES = {bool: "是/否值", int: "数字", float: "数字", list: "列表", tuple: "列表",
+               dict: "表格数据", bytes: "二进制数据"}
+
+
+def type_name(value: object) -> str:
+    """How a message names the kind of a value that should have been text."""
+    return _TYPE_NAMES.get(type(value), "非文字的数据")
+
+
+def control_problem(text: str, *, multiline: bool = False) -> str | None:
+    """What is wrong with a text's characters, in Chinese, or None when nothing is."""
+    found = (CONTROL_IN_NOTES if multiline else CONTROL).search(text)
+    if found is None:
+        return None
+    char, position = found.group(), found.start() + 1
+    if char in "\t\n\r\u2028\u2029":
+        return "不能含换行符或制表符"
+    return f"第{position}个字符是不可见的控制字符（U+{ord(char):04X}）"
+
+
+def check_text(value: object, field: str, label: str, *, multiline: bool = False) -> str:
+    """Text as it arrived, refused when it is not text or holds control characters
+    (tabs and line breaks are allowed where `multiline`: free-text notes)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"{label}应为文字，收到的是{type_name(value)}，"
+                              "请重新填写。", "type")
+    if multiline:   # line breaks pasted from Windows or Excel become plain ones
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    problem = control_problem(value, multiline=multiline)
+    if problem:
+        advice = "请写在一行内" if problem.startswith("不能") else "请删除后重新输入"
+        raise ValidationError(field, f"{label}{problem}，{advice}。", "control_char")
+    return value
+
+
+def optional_text(value: object, field: str, label: str, *, max_len: int | None = None,
+                  multiline: bool = False) -> str | None:
+    """The stripped text of an optional field (a note, a relation), None when empty."""
+    if value is None:
+        return None
+    text = check_text(value, field, label, multiline=multiline).strip()
+    if max_len is not None and len(text) > max_len:
+        raise ValidationError(
+            field,
+            f"{label}太长：最多{max_len}个字，现在是{len(text)}个字，请删减后重新输入。",
+            "too_long",
+        )
+    return text or None
+
+
 def require_text(value: str | None, field: str, label: str, *, max_len: int = 50) -> str:
-    """The stripped text of a required field such as a name."""
-    text = (value or "").strip()
+    """The stripped text of a required field such as a name (one line, no control
+    characters)."""
+    text = "" if value is None else check_text(value, field, label).strip()
     if not text:
         raise ValidationError(field, f"请填写{label}。", "empty")
     if len(text) > max_len:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -211,3 +212,80 @@ def _belongs_elsewhere(db: sqlite_utils.Database, row: Sequence[Any], reach: int
     seq = row[0]
     return any(entry_hash(s, *row[1:8]) == row[8]
                for s in range(max(1, seq - reach), seq + reach + 1) if s != seq)
+
+
+# --- the chain's head, anchored outside the file (app/sync/anchor.py) ---------------------------
+
+@dataclass(frozen=True)
+class Head:
+    """The newest entry of a chain: what a bundle carries and the district acknowledges."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class HeldHead:
+    """A head the district received from one community node, in the sender's order."""
+
+    node_id: str
+    community_id: str
+    bundle_id: str
+    change_seq: int
+    seq: int
+    hash: str
+    received_at: str
+
+
+ACK_META = "audit_ack"   # meta key: the district's newest acknowledgement, as JSON
+
+
+def head(db: sqlite_utils.Database | sqlite3.Connection) -> Head | None:
+    """This file's newest entry, or None for an empty log (a plain connection: a snapshot)."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return Head(row[0], row[1]) if row else None
+
+
+def hash_at(db: sqlite_utils.Database, seq: int) -> str | None:
+    """The stored hash of entry `seq`, or None when there is no such entry."""
+    row = db.conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    return row[0] if row else None
+
+
+def ack_statement(seq: int, hash_: str, at: str) -> bytes:
+    """The bytes the district signs to acknowledge a head: the community keeps the signature,
+    so an acknowledgement cannot be made up later without the district's key."""
+    return json.dumps(["griddesk-audit-ack", seq, hash_, at],
+                      separators=(",", ":")).encode("utf-8")
+
+
+def record_head(db: sqlite_utils.Database, held: HeldHead) -> bool:
+    """Keep a head received from a community node; False if that node's same head (seq and
+    hash) is held already: another part of a bundle, the same bundle again, or a sync with
+    nothing audited since (a background sync every ten minutes would otherwise add a row
+    each time)."""
+    cursor = db.conn.execute(
+        "INSERT OR IGNORE INTO audit_heads (node_id, community_id, bundle_id, change_seq, seq, "
+        "hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (held.node_id, held.community_id, held.bundle_id, held.change_seq, held.seq, held.hash,
+         held.received_at))
+    return cursor.rowcount == 1
+
+
+def held_heads(db: sqlite_utils.Database, *, node_id: str | None = None,
+               community_ids: Sequence[str] | None = None) -> list[HeldHead]:
+    """Heads the district holds, per node in the order the node made them: by the change
+    sequence its bundle reached (which only grows at a node, whatever its clock says), then
+    by bundle id (UUIDv7: time). A bundle imported late still takes its place."""
+    where, params = [], []
+    if node_id is not None:
+        where.append("node_id = ?")
+        params.append(node_id)
+    if community_ids is not None:
+        where.append(f"community_id IN ({', '.join('?' * len(community_ids))})")
+        params += list(community_ids)
+    sql = ("SELECT node_id, community_id, bundle_id, change_seq, seq, hash, received_at "
+           "FROM audit_heads" + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY community_id, node_id, change_seq, bundle_id")
+    return [HeldHead(*row) for row in db.conn.execute(sql, params)]

@@ -161,6 +161,10 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None, ask: bool = Fal
         session = dialog.session if dialog.exec() == QDialog.DialogCode.Accepted else None
     if session is not None:
         accounts.remember(path, session)
+        if not smoke:   # the first administrator's sign-in made the data key: its recovery code
+            from ui.accounts.recovery import show_new_recovery_code
+
+            show_new_recovery_code(db)
     return session
 
 

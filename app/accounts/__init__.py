@@ -17,7 +17,6 @@ from typing import Any
 import sqlite_utils
 
 from app.errors import FormError
-from app.validation import mask_id_number
 from db import audit as audit_log
 from db import registry as db_registry
 from db.node import get_meta, node_state, set_meta, transaction
@@ -64,7 +63,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "district": frozenset({"registry.view", "pairing.view", "cases.view", "keypersons.view",
                            "ledger.export", "sync"}),
 }
-# Values a role sees unmasked in lists; anything else shows masked, "显示" reveals it.
+# Values a role sees unmasked in lists; anything else shows masked, "显示" reveals it. Every
+# output's rule is in app.accounts.masking.
 ROLE_SEES: dict[str, frozenset[str]] = {
     "admin": frozenset({"phone"}),
     "grid_worker": frozenset({"phone"}),
@@ -296,8 +296,11 @@ def remember(path: str | os.PathLike[str], session: Session | None) -> None:
 
 
 def forget_all() -> None:
+    from app.accounts import keyslots  # the core calls its key slots; they never import it
+
     global _credentials
     _credentials = None
+    keyslots.forget()
     _sessions.clear()
 
 
@@ -401,6 +404,9 @@ def sign_in(db: sqlite_utils.Database, username: str, password: str, *,
         db.conn.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL, "
                         "last_sign_in = ? WHERE id = ?", (_iso(now), account["id"]))
         audit_log.append(db, event, tbl="accounts", row_id=str(account["id"]))
+    from app.accounts import keyslots  # the password unwraps the data key (key slots)
+
+    keyslots.on_signed_in(db, account["id"], account["role"], password)
     return session
 
 
@@ -410,7 +416,10 @@ def sign_out(db: sqlite_utils.Database, path: str | os.PathLike[str] | None = No
         audit_log.append(db, "sign_out", tbl="accounts")
     attach(db, None)
     if path is not None:
+        from app.accounts import keyslots
+
         remember(path, None)
+        keyslots.forget(path)
 
 
 def record_idle_lock(db: sqlite_utils.Database) -> None:
@@ -504,6 +513,9 @@ def create_account(db: sqlite_utils.Database, username: str, display_name: str, 
         raise FormError(errors)
     with transaction(db):
         account_id = _insert_account(db, username, display_name, role, password, grid_ids)
+        from app.accounts import keyslots  # the new account's key slot
+
+        keyslots.on_account_created(db, account_id, password)
         audit_log.append(db, "account_created", tbl="accounts", row_id=str(account_id),
                      detail={"after": {"username": username.strip(), "role": role,
                                        "display_name": display_name.strip(),
@@ -539,6 +551,10 @@ def update_account(db: sqlite_utils.Database, username: str, *, role: str | None
         sets = ", ".join(f"{k} = ?" for k in changes)
         db.conn.execute(f"UPDATE accounts SET {sets} WHERE id = ?",
                         [*changes.values(), account["id"]])
+        if changes.get("disabled"):
+            from app.accounts import keyslots  # a disabled password opens no new backup
+
+            keyslots.on_account_disabled(db, account["id"])
         audit_log.append(db, "account_changed", tbl="accounts", row_id=str(account["id"]),
                      detail={"before": {k: account[k] for k in changes}, "after": changes})
 
@@ -562,6 +578,9 @@ def set_password(db: sqlite_utils.Database, username: str, password: str,
         db.conn.execute("UPDATE accounts SET password_hash = ?, failed_count = 0, "
                         "locked_until = NULL WHERE id = ?",
                         (hash_password(password), account["id"]))
+        from app.accounts import keyslots  # rewrap this account's key slot
+
+        keyslots.on_password_set(db, account["id"], password)
         audit_log.append(db, "password_changed", tbl="accounts", row_id=str(account["id"]),
                      detail={"username": account["username"]})
 
@@ -599,28 +618,8 @@ def demo_sign_in(db: sqlite_utils.Database) -> Session | None:
 
 
 # --- masked personal data -----------------------------------------------------------------
-
-def mask_phone(phone: str | None) -> str:
-    """138****5678; landlines keep their area code and last four digits."""
-    if not phone:
-        return ""
-    phone = phone.strip()
-    if len(phone) == 11 and phone.isdigit():
-        return phone[:3] + "****" + phone[-4:]
-    if len(phone) <= 4:
-        return "*" * len(phone)
-    head = phone.split("-")[0] + "-" if "-" in phone[:6] else phone[:2]
-    return head + "*" * max(len(phone) - len(head) - 4, 2) + phone[-4:]
-
-
-def shown(session: Session | None, kind: str, value: str | None) -> str:
-    """How a list shows an ID number or phone to this session."""
-    if not value:
-        return ""
-    if session is not None and session.sees(kind):
-        return value
-    return mask_id_number(value) if kind == "id_number" else mask_phone(value)
-
+# Which output shows a number whole or masked is decided in app.accounts.masking, for every
+# output; reveal() is the "显示" button's way to a whole value in the window.
 
 REVEALABLE = {"residents": ("id_number", "phone"), "households": ("phone",),
               "party_members": ("phone",)}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from app.accounts import ROLE_LABELS, current, require, shown
+from app.accounts import ROLE_LABELS, current, masking, require
 from app.isolation import (
     DOOR_LABELS,
     EVENT_LABELS,
@@ -22,6 +24,8 @@ from app.isolation import (
     TEST_LABELS,
 )
 from app.registry import DWELLING_LABELS, RESIDENCY_LABELS, SEX_LABELS
+from app.sync import anchor
+from app.sync.bundle import BundleError
 from db import audit as store
 from db import registry as rq
 
@@ -33,6 +37,7 @@ ACTION_LABELS = {
     "account_created": "新建账户", "account_changed": "修改账户",
     "password_changed": "修改密码", "setting": "修改设置",
     "backup": "备份", "restore": "从备份恢复",
+    "data_key_created": "生成备份钥匙和恢复密钥", "recovery_key_renewed": "更换恢复密钥",
 }
 TABLE_LABELS = {
     "residents": "居民", "households": "住户", "party_members": "党员", "org_units": "网格/组织",
@@ -97,8 +102,8 @@ def _day_start_utc(day: date) -> str:
 def _value(session, key: str, value: Any, labels: dict[tuple[str, str], str]) -> str:
     if value is None:
         return "（空）"
-    if key in ("id_number", "phone"):
-        return shown(session, key, str(value))
+    if key in masking.KINDS:
+        return masking.show(session, key, value, masking.LIST)
     if key in REFERENCES:
         return labels.get((REFERENCES[key], str(value)), str(value))
     return VALUE_LABELS.get(key, {}).get(str(value), str(value))
@@ -136,6 +141,8 @@ def describe(entry: store.Entry, session=None,
         return f"查看了完整的{FIELD_LABELS.get(d.get('field', ''), d.get('field', ''))}"
     if "role" in d:
         d = {**d, "role": ROLE_LABELS.get(d["role"], d["role"])}
+    d = {k: masking.show(session, k, v, masking.LIST) if k in masking.KINDS else v
+         for k, v in d.items()}
     return "；".join(f"{k}：{'、'.join(map(str, v)) if isinstance(v, list) else v}"
                     for k, v in d.items())
 
@@ -207,6 +214,7 @@ class VerifyReport:
     message: str
     lines: list[str]
     problems: list[store.Problem]
+    anchor: str = ""     # the comparison with the district's acknowledgement, in words
 
 
 def problem_text(p: store.Problem) -> str:
@@ -219,20 +227,55 @@ def problem_text(p: store.Problem) -> str:
     return f"第 {p.seq} 条与前一条接不上：前面的记录被删除、替换或调换了顺序。"
 
 
-def verify(db: sqlite_utils.Database) -> VerifyReport:
-    """Walk the whole chain. Anyone may verify: it shows no personal data."""
+def verify(db: sqlite_utils.Database, backups: Sequence[Path] = ()) -> VerifyReport:
+    """Walk the whole chain, then compare it with the head the district last acknowledged
+    and with the head each given backup recorded (a chain rewritten with recomputed hashes,
+    or cut at its end, is whole by itself). Anyone may verify: it shows no personal data.
+    A backup that cannot be read raises app.accounts.backup.BackupError."""
     problems, n = [], 0
     for _seq, problem in store.walk(db):
         n += 1
         if problem:
             problems.append(problem)
-    lines = [problem_text(p) for p in problems]
-    if not problems:
-        return VerifyReport(True, n, f"审计日志完好：共 {n} 条记录，哈希链从头到尾连续。",
-                            [], [])
-    first = problems[0].seq
-    return VerifyReport(False, n, f"审计日志被改动过：共 {n} 条记录，发现 {len(problems)} 处问题，"
-                        f"最早在第 {first} 条。", lines, problems)
+    check = anchor.check_acknowledged(db)
+    outside = [(check.ok, check.text())] + [compare_with_backup(db, b) for b in backups]
+    bad = [text for ok, text in outside if not ok]
+    fine = "\n".join(text for ok, text in outside if ok)
+    lines = bad + [problem_text(p) for p in problems]
+    if problems:
+        first = problems[0].seq
+        return VerifyReport(False, n, f"审计日志被改动过：共 {n} 条记录，"
+                            f"发现 {len(problems)} 处问题，最早在第 {first} 条。", lines,
+                            problems, fine)
+    if bad:
+        what = {"cut": "审计日志末尾被截掉了", "rewritten": "审计日志被改写过",
+                "forged": "审计日志无法与区里核对"}.get(check.status, "审计日志与备份不符")
+        return VerifyReport(False, n, f"{what}：共 {n} 条记录，哈希链本身连续，"
+                            "但与此前在本文件之外留下的记录不符。", lines, [], fine)
+    return VerifyReport(True, n, f"审计日志完好：共 {n} 条记录，哈希链从头到尾连续。",
+                        [], [], fine)
+
+
+def compare_with_backup(db: sqlite_utils.Database, path: Path) -> tuple[bool, str]:
+    """Whether the chain still holds the entry a backup recorded as its newest (the backup's
+    clear header carries it; a backup kept on a stick is a copy outside this file)."""
+    from app.accounts.backup import read_header
+
+    header = read_header(path)
+    made = str(header.get("created", ""))[:10]
+    try:
+        head = anchor.parse_head(header.get("audit_head"))
+    except BundleError:
+        return True, (f"备份 {Path(path).name} 没有记录审计日志末端（由旧版本制作或日志为空），"
+                      "无法用它核对。")
+    found = store.hash_at(db, head.seq)
+    if found is None:
+        return False, (f"{made} 的备份里审计日志到第 {head.seq} 条，本机已经没有这一条："
+                       "审计日志末尾被截掉了。请保留此文件并报告区里。")
+    if found != head.hash:
+        return False, (f"第 {head.seq} 条记录与 {made} 的备份不同：第 {head.seq} 条及以前的记录"
+                       "被改写过。请保留此文件并报告区里。")
+    return True, f"与 {made} 的备份一致（到第 {head.seq} 条）。"
 
 
 def export_audit(db: sqlite_utils.Database, path: str | os.PathLike[str], *,

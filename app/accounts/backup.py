@@ -5,8 +5,12 @@ A backup file (`*.gdbak`, docs/backup-format.md) is MAGIC, a u32 header length, 
 (XChaCha20-Poly1305) of length-prefixed messages: the manifest (counts, community), the
 database zlib-compressed in 1 MiB messages, and a final trailer (size, SHA-256). The stream's
 tags make any flipped byte, truncation, reordering or appended bytes fail to open. A passphrase
-backup's key comes from Argon2id; an automatic backup beside the database carries its key in
-the header (integrity, not secrecy: the database beside it is not encrypted either).
+backup's key comes from Argon2id. A backup without a passphrase (the automatic ones beside the
+database) is sealed to the database's data key (app/accounts/keyslots.py): its file key sits in
+the header sealed to an X25519 key derived from the data key, beside copies of the key slots,
+so it opens with an account's password or the recovery key, or at once for whoever is signed
+in with that data key. Only a database that never had an administrator sign in (no data key)
+still writes the file key in the clear header (integrity, not secrecy).
 """
 
 from __future__ import annotations
@@ -33,15 +37,17 @@ import sqlite_utils
 from nacl.exceptions import CryptoError
 
 from app import accounts
+from app.accounts import keyslots
 from app.database import database_file
+from db import audit as audit_store
 from db import backup as store
 from db import migrate
 
 MAGIC = b"GRIDDESK-BACKUP\n"
-FORMAT = 1
+FORMAT = 2                          # the newest a reader opens: 2 is a sealed backup
 SUFFIX = ".gdbak"
 CHUNK = 1024 * 1024
-MAX_HEADER = 16 * 1024
+MAX_HEADER = 256 * 1024            # a sealed backup's header holds every key slot
 KEEP_DAILY, KEEP_WEEKLY = 7, 4
 AUTO_INTERVAL_HOURS = 4             # while the window is open
 AUTO_FOLDER = "backups"
@@ -106,6 +112,8 @@ def _fsync_dir(folder: Path) -> None:
 def _derive(passphrase: str | None, kdf: dict[str, Any]) -> bytes:
     if kdf["name"] == "none":
         return bytes.fromhex(kdf["key"])
+    if kdf["name"] == "sealed":
+        return _unseal(passphrase, kdf)
     if kdf["name"] != "argon2id" or passphrase is None:
         raise BackupError("passphrase_needed", "这份备份有口令保护，请输入备份时设置的口令。")
     ops, mem = int(kdf["opslimit"]), int(kdf["memlimit"])
@@ -121,6 +129,41 @@ def _new_kdf(passphrase: str | None, limits: tuple[int, int]) -> dict[str, Any]:
         return {"name": "none", "key": nacl.utils.random(32).hex()}
     return {"name": "argon2id", "salt": nacl.utils.random(argon2id.SALTBYTES).hex(),
             "opslimit": limits[0], "memlimit": limits[1]}
+
+
+def _sealed_kdf(db: sqlite_utils.Database) -> tuple[dict[str, Any], bytes] | None:
+    """A fresh file key sealed to the database's data key, with the key slots that open it;
+    None while the database has no data key."""
+    public = keyslots.backup_public_key(db)
+    if public is None:
+        return None
+    slots = keyslots.stored_slots(db)
+    file_key = nacl.utils.random(32)
+    return {"name": "sealed", "key_id": slots[0].key_id,
+            "box": sodium.crypto_box_seal(file_key, public).hex(),
+            "slots": [slot.as_json() for slot in slots]}, file_key
+
+
+def _unseal(typed: str | None, kdf: dict[str, Any]) -> bytes:
+    """The file key of a sealed backup: by the data key held in this process (someone signed
+    in with it), else by what was typed (a password or the recovery code)."""
+    try:
+        data_key = keyslots.held_key(str(kdf["key_id"]))
+        if data_key is None:
+            if typed is None:
+                raise BackupError("passphrase_needed", "这份备份已加密。请输入制作备份时已有的"
+                                  "账户的登录密码，或打印的恢复密钥。")
+            slots = [keyslots.Slot.from_json(s) for s in kdf["slots"]]
+            try:
+                data_key = keyslots.unlock_with_text(slots, typed)
+            except keyslots.SlotError as exc:
+                raise BackupError("wrong_passphrase", exc.message + "当前数据没有改动。"
+                                  ) from exc
+        public, private = keyslots.backup_keypair(data_key)
+        return sodium.crypto_box_seal_open(bytes.fromhex(kdf["box"]), public, private)
+    except (KeyError, TypeError, ValueError, CryptoError) as exc:
+        raise BackupError("damaged", "备份文件的头部已损坏，无法恢复；当前数据没有改动。"
+                          ) from exc
 
 
 def _frame(f: BinaryIO, data: bytes) -> None:
@@ -204,13 +247,22 @@ def create_backup(db: sqlite_utils.Database, folder: Path, *, passphrase: str | 
                 counts = store.counts(conn)
                 community, code = store.community_name(conn)
                 schema = conn.execute("PRAGMA user_version").fetchone()[0]
+                head = audit_store.head(conn)
             conn.close()
-            kdf = _new_kdf(passphrase, kdf_limits or KDF_LIMITS)
-            key = _derive(passphrase, kdf)
-            header = {"format": FORMAT, "schema_version": schema,
+            sealed = _sealed_kdf(db) if passphrase is None else None
+            if sealed is not None:
+                kdf, key = sealed
+            else:
+                kdf = _new_kdf(passphrase, kdf_limits or KDF_LIMITS)
+                key = _derive(passphrase, kdf)
+            # Format 1 unless sealed, so an older version still reads what it can open.
+            header = {"format": 2 if sealed else 1, "schema_version": schema,
                       "created": when.isoformat(timespec="seconds"),
-                      "encrypted": passphrase is not None, "kdf": kdf, "chunk": CHUNK,
+                      "encrypted": passphrase is not None or sealed is not None,
+                      "kdf": kdf, "chunk": CHUNK,
                       "compression": "zlib"}
+            if head:   # the audit chain's end, anchored outside the file (audit verify --backup)
+                header["audit_head"] = {"seq": head.seq, "hash": head.hash}
             manifest = {"counts": counts, "community": community, "code": code,
                         "node_id": _meta(db, "node_id")}
             size = snapshot.stat().st_size
@@ -400,7 +452,20 @@ def _read_file(path: Path, passphrase: str | None, *, key: bytes | None = None,
 
 
 def is_encrypted(path: Path) -> bool:
-    return read_header(path)["kdf"].get("name") != "none"
+    """Whether opening this backup here needs something typed: a passphrase, or for a sealed
+    backup a password or the recovery key when no one signed in here holds its data key."""
+    kdf = read_header(path)["kdf"]
+    if kdf.get("name") == "sealed":
+        return keyslots.held_key(str(kdf.get("key_id", ""))) is None
+    return kdf.get("name") != "none"
+
+
+def secret_prompt(path: Path) -> str:
+    """What the box asking for is_encrypted's secret says."""
+    if read_header(path)["kdf"].get("name") == "sealed":
+        return ("这份备份已加密，钥匙在账户密码里。请输入制作备份时已有的一个账户的登录密码"
+                "（通常是管理员的），或打印的恢复密钥（8 组，每组 4 位）：")
+    return "这份备份有口令保护，请输入备份时设置的口令："
 
 
 def inspect_backup(path: Path, passphrase: str | None = None) -> BackupInfo:

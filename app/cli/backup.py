@@ -24,11 +24,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     make.add_argument("--passphrase-env", metavar="VAR",
                       help="从这个环境变量读取口令（不给则交互输入；自动化可用）")
     make.add_argument("--no-passphrase", action="store_true",
-                      help="不加口令（只适合放在本机；U盘丢失会泄露数据）")
+                      help="不另设口令：用账户密码和恢复密钥保护（管理员从未登录过的数据库"
+                           "则不加密，U盘丢失会泄露数据）")
     restore = sub.add_parser("restore", help="从备份恢复数据库（原数据库改名保留）")
     add_common(restore)
     restore.add_argument("file", type=Path, help="备份文件（.gdbak）")
-    restore.add_argument("--passphrase-env", metavar="VAR")
+    restore.add_argument("--passphrase-env", metavar="VAR",
+                         help="从这个环境变量读取备份口令；自动备份则是账户密码或恢复密钥")
     restore.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
 
 
@@ -67,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
     path: Path = args.file
     passphrase = None
     if backup.is_encrypted(path):
+        if not args.passphrase_env:      # a 口令, or a password / the recovery key if sealed
+            print(backup.secret_prompt(path), file=sys.stderr)
         passphrase = _passphrase(args.passphrase_env, False)
     print("正在校验备份…", file=sys.stderr)
     info = backup.verify_backup(path, passphrase)

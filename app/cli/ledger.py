@@ -27,7 +27,7 @@ SHOWN_PROBLEMS = 50
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    excel = sub.add_parser("excel", help="导入居民台账（Excel/CSV），导出居民或住户台账")
+    excel = sub.add_parser("excel", help="导入居民台账（Excel/CSV），导出各类台账")
     esub = excel.add_subparsers(dest="action", required=True)
     imp = esub.add_parser("import", help="导入居民台账（.xlsx、.xls、.csv）")
     add_common(imp)
@@ -37,10 +37,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      help="把有问题的行写到这个 .xlsx 文件（带“问题”列，改好后可再导入）")
     imp.add_argument("--compound", help="表格没有“小区”列时，居民导入到这个小区（楼院）")
     imp.add_argument("--sheet", help="导入哪个工作表（默认：表头最像居民台账的那个）")
-    exp = esub.add_parser("export", help="导出居民台账、住户台账或居家隔离人员台账为 .xlsx")
+    exp = esub.add_parser("export", help="导出居民台账、住户台账、居家隔离人员台账或党员联户台账"
+                                         "为 .xlsx")
     add_common(exp)
-    exp.add_argument("--what", choices=("residents", "households", "cases"), required=True,
-                     help="residents 居民台账；households 住户台账；cases 居家隔离人员台账")
+    exp.add_argument("--what", choices=("residents", "households", "cases", "pairings"),
+                     required=True, help="residents 居民台账；households 住户台账；"
+                                         "cases 居家隔离人员台账；pairings 党员联户台账")
     exp.add_argument("--out", type=Path, required=True)
 
 
@@ -52,12 +54,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(db, args: argparse.Namespace) -> int:
+    # Imported here: the pairing ledger pulls in ReportLab (its dates), which other commands
+    # start without.
+    from app.pairing.ledger import LedgerSaveError, export_pairing_ledger
+
     try:
-        count = export_ledger(db, args.what, args.out)
-    except (ExportError, ExportCancelled) as exc:
+        if args.what == "pairings":
+            count = export_pairing_ledger(db, args.out)
+        else:
+            count = export_ledger(db, args.what, args.out)
+    except (ExportError, ExportCancelled, LedgerSaveError) as exc:
         print(getattr(exc, "message", "已取消导出。"), file=sys.stderr)
         return 1
-    unit = {"residents": "人", "households": "户", "cases": "人次"}[args.what]
+    unit = {"residents": "人", "households": "户", "cases": "人次", "pairings": "户"}[args.what]
     print(f"已导出 {count} {unit} → {args.out}")
     return 0
 

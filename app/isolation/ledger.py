@@ -11,6 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from app import accounts, isolation
+from app.accounts import masking
 from app.ledger.xlsx import ExportColumn as C
 from app.registry import SEX_LABELS
 from db import isolation as q
@@ -50,21 +51,16 @@ def case_rows(db: sqlite_utils.Database, today: date) -> Iterator[Row]:
                                   for t in tests.get(r["id"], []))}
 
 
-def columns(session: accounts.Session | None = None) -> list:
+def columns(session: accounts.Session | None) -> list:
     """The ledger's columns. A ledger is for reporting: ID numbers and phones are whole for a
-    role that may reveal them, masked for one that may not (the district's)."""
-    whole = session is None or session.can("personal.reveal")
-
-    def shown(kind: str, value: str | None) -> str | None:
-        return value if whole else accounts.shown(session, kind, value)
-
-    return [
+    role that may reveal them, masked for one that may not (the district's), as
+    app.accounts.masking says for every ledger."""
+    return masking.masked_columns(session, [
         C("序号", lambda r: r["_n"], "number"),
         C("姓名", lambda r: r["name"]),
         C("性别", lambda r: SEX_LABELS.get(r["sex"] or "")),
-        C("证件号码", lambda r: shown("id_number", r["id_number"]), "code", width=22),
-        C("联系电话", lambda r: shown("phone", r["phone"] or r["resident_phone"]), "code",
-          width=15),
+        C("证件号码", lambda r: r["id_number"], "code", width=22),
+        C("联系电话", lambda r: r["phone"] or r["resident_phone"], "code", width=15),
         C("住址", lambda r: r["address"]),
         C("管控类型", lambda r: isolation.KIND_LABELS[r["kind"]]),
         C("原因", lambda r: r["reason"]),
@@ -83,4 +79,4 @@ def columns(session: accounts.Session | None = None) -> list:
         C("最近体温", lambda r: None if r["_temp"] is None else f"{r['_temp']:.1f}"),
         C("核酸检测", lambda r: r["_tests"], "wrap", width=30),
         C("备注", lambda r: r["note"] or r["status_reason"]),
-    ]
+    ], masking.LEDGER)

@@ -9,8 +9,7 @@ from datetime import date
 
 import sqlite_utils
 
-from app import accounts
-from app.accounts import audited, require
+from app.accounts import audited, masking, require
 from app.database import community_info
 from app.isolation import ledger as isolation_ledger
 from app.ledger.xlsx import Cancelled, ExportColumn, Progress, Row, write_ledger
@@ -88,26 +87,27 @@ def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[
                   progress: Progress | None = None, cancelled: Cancelled | None = None,
                   today: date | None = None) -> int:
     """Write the residents ledger (`what="residents"`) or the households ledger
-    (`what="households"`) of the whole community; returns the number of rows."""
-    require(db, "ledger.export")
+    (`what="households"`) of the whole community; returns the number of rows. ID numbers
+    and phones are whole or masked as app.accounts.masking says for a ledger."""
+    session = require(db, "ledger.export")
     today = today or date.today()
     if what == "residents":
         total = db.conn.execute(
             "SELECT count(*) FROM residents r JOIN households h ON h.id = r.household_id "
             "WHERE r.deleted = 0 AND h.deleted = 0").fetchone()[0]
         name, subtitle = _subtitle(db, f"共 {total} 人", today)
-        return write_ledger(path, f"{name}居民信息台账", subtitle, RESIDENT_COLUMNS,
+        return write_ledger(path, f"{name}居民信息台账", subtitle,
+                            masking.masked_columns(session, RESIDENT_COLUMNS, masking.LEDGER),
                             _numbered(q.resident_ledger(db)), total=total, sheet_name="居民台账",
                             progress=progress, cancelled=cancelled)
     if what == "households":
         total = q.count_live(db, "households")
         name, subtitle = _subtitle(db, f"共 {total} 户", today)
-        return write_ledger(path, f"{name}住户信息台账", subtitle, HOUSEHOLD_COLUMNS,
+        return write_ledger(path, f"{name}住户信息台账", subtitle,
+                            masking.masked_columns(session, HOUSEHOLD_COLUMNS, masking.LEDGER),
                             _numbered(q.household_ledger(db)), total=total,
                             sheet_name="住户台账", progress=progress, cancelled=cancelled)
     if what == "cases":
-        session = accounts.current(db)
-
         total = db.conn.execute(
             "SELECT count(*) FROM isolation_cases WHERE deleted = 0").fetchone()[0]
         name, subtitle = _subtitle(db, f"共 {total} 人次", today)
@@ -124,9 +124,12 @@ def export_list(db: sqlite_utils.Database, path: str | os.PathLike[str], title: 
                 progress: Progress | None = None, cancelled: Cancelled | None = None,
                 today: date | None = None) -> int:
     """Write a list as the window shows it (its columns, its order) under the community's
-    title; `rows` may be a generator that reads the database as it goes."""
-    require(db, "ledger.export")
+    title; `rows` may be a generator that reads the database as it goes. Columns naming an ID
+    number or a phone show it as the window's lists do (app.accounts.masking), whatever the
+    caller passed."""
+    session = require(db, "ledger.export")
     today = today or date.today()
     name, subtitle = _subtitle(db, f"共 {total} 条" if total else "", today)
+    columns = masking.masked_columns(session, columns, masking.LIST)
     return write_ledger(path, f"{name} {title}".strip(), subtitle.rstrip("　"), columns, rows,
                         total=total, sheet_name="列表", progress=progress, cancelled=cancelled)

@@ -1,6 +1,7 @@
 """The pairing ledger (党员联户台账) as .xlsx with openpyxl: a title row, headers, one row per
 household with its member; ID numbers and phones are text cells, so Excel never turns them
-into 4.10102E+17."""
+into 4.10102E+17. ID numbers and phones are whole or masked as app.accounts.masking says for a
+ledger."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from app import pairing
-from app.accounts import audited, require
+from app.accounts import Session, audited, masking, require
 from app.database import community_info
 from app.documents.page import cn_date
 
@@ -43,6 +44,19 @@ COLUMNS: list[tuple[str, Callable[[dict], object], int, bool]] = [
 ]
 
 
+def _shown_columns(session: Session | None
+                   ) -> list[tuple[str, Callable[[dict], object], int, bool]]:
+    """COLUMNS with the personal numbers (户主身份证号, 户主电话, 党员电话) as the session may
+    see them in a ledger."""
+    out = []
+    for header, value_of, width, text in COLUMNS:
+        kind = masking.kind_of_header(header)
+        if kind is not None:
+            value_of = masking.shown_value(session, kind, masking.LEDGER, value_of)
+        out.append((header, value_of, width, text))
+    return out
+
+
 class ExportCancelled(Exception):
     """The person cancelled; nothing was written."""
 
@@ -59,7 +73,8 @@ def export_pairing_ledger(db: sqlite_utils.Database, path: str | os.PathLike[str
                           cancelled: Callable[[], bool] | None = None) -> int:
     """Write the ledger of every live household; returns the number of household rows.
     Written to a temporary file and renamed, so a failure leaves the old file alone."""
-    require(db, "ledger.export")
+    session = require(db, "ledger.export")
+    columns = _shown_columns(session)
     path = Path(path)
     info = community_info(db)
     rows = pairing.households_with_members(db)
@@ -108,7 +123,7 @@ def export_pairing_ledger(db: sqlite_utils.Database, path: str | os.PathLike[str
     for n, row in enumerate(rows, start=1):
         row["_n"] = n
         cells = []
-        for (_, value_of, _, text), style in zip(COLUMNS, styles, strict=True):
+        for (_, value_of, _, text), style in zip(columns, styles, strict=True):
             value = value_of(row)
             cell = WriteOnlyCell(sheet, "" if value is None else (str(value) if text else value))
             cell._style = copy(style)

@@ -22,6 +22,7 @@ from app.validation import (
     IdKind,
     ValidationError,
     normalize_phone,
+    optional_text,
     require_text,
     validate_birth_date,
     validate_id_number,
@@ -55,15 +56,38 @@ def _collect(errors: dict[str, str], field: str, fn: Callable[[], Any]) -> Any:
 
 
 def _optional_phone(errors: dict[str, str], value: str | None, field: str = "phone") -> str | None:
-    if not value or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _collect(errors, field, lambda: normalize_phone(value))
 
 
-def _tags(tags: Any) -> str:
+def _text(errors: dict[str, str], data: dict[str, Any], field: str, label: str, *,
+          max_len: int | None = None, multiline: bool = False) -> str | None:
+    """An optional text field, stripped; a note may span lines, nothing else may."""
+    return _collect(errors, field, lambda: optional_text(
+        data.get(field), field, label, max_len=max_len, multiline=multiline))
+
+
+def _note(errors: dict[str, str], data: dict[str, Any]) -> str | None:
+    return _text(errors, data, "note", "备注", multiline=True)
+
+
+def _choice(value: Any, labels: dict[str, str]) -> bool:
+    """Whether a value is one of a field's codes (a list or a number never is)."""
+    return isinstance(value, str) and value in labels
+
+
+def _tags(errors: dict[str, str], tags: Any) -> str:
+    """Tags as one space-separated text, from a text or a list of texts."""
     if isinstance(tags, str):
         tags = tags.split()
-    return " ".join(dict.fromkeys(t.strip() for t in tags or () if t.strip()))
+    elif tags is None:
+        tags = ()
+    elif not isinstance(tags, list | tuple | set | frozenset):
+        tags = [tags]
+    kept = [_collect(errors, "tags", lambda tag=tag: optional_text(tag, "tags", "标签"))
+            for tag in tags]
+    return " ".join(dict.fromkeys(t for t in kept if t))
 
 
 def _owner(db: sqlite_utils.Database) -> str:
@@ -74,7 +98,7 @@ def _owner(db: sqlite_utils.Database) -> str:
 
 
 def _live(db: sqlite_utils.Database, table: str, row_id: str | None, what: str) -> dict:
-    row = q.get(db, table, row_id) if row_id else None
+    row = q.get(db, table, row_id) if row_id and isinstance(row_id, str) else None
     if row is None or row["deleted"]:
         raise FormError({"id": f"{what}不存在或已被删除，请刷新后重试。"})
     return row
@@ -108,15 +132,18 @@ def rename_grid(db: sqlite_utils.Database, grid_id: str, name: str) -> None:
         q.update(db, "org_units", grid_id, {"name": name})
 
 
-def _compound_name(name: str, management_kind: str) -> str:
-    """The checked name of a compound; refuses an empty name or an unknown kind."""
+def _compound_name(name: str, management_kind: str, address: str | None = None
+                   ) -> tuple[str, str | None]:
+    """The checked name and address of a compound; refuses an empty name or an unknown
+    kind."""
     errors: dict[str, str] = {}
     name = _collect(errors, "name", lambda: require_text(name, "name", "楼院名称"))
-    if management_kind not in MANAGEMENT_LABELS:
+    if not _choice(management_kind, MANAGEMENT_LABELS):
         errors["management_kind"] = "请选择楼院的管理类型。"
+    address = _text(errors, {"address": address}, "address", "地址", max_len=100)
     if errors:
         raise FormError(errors)
-    return name
+    return name, address
 
 
 def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
@@ -124,7 +151,7 @@ def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
                   grid_id: str | None = None) -> None:
     require(db, "registry.structure")
     current = _live(db, "compounds", compound_id, "楼院")
-    name = _compound_name(name, management_kind)
+    name, address = _compound_name(name, management_kind, address)
     grid_id = grid_id or current["grid_id"]
     _live(db, "org_units", grid_id, "网格")
     with transaction(db):
@@ -135,7 +162,7 @@ def edit_compound(db: sqlite_utils.Database, compound_id: str, name: str,
 def add_compound(db: sqlite_utils.Database, grid_id: str, name: str,
                  management_kind: str = "property", address: str | None = None) -> str:
     require(db, "registry.structure")
-    name = _compound_name(name, management_kind)
+    name, address = _compound_name(name, management_kind, address)
     _live(db, "org_units", grid_id, "网格")
     with transaction(db):
         return q.insert(db, "compounds", {"grid_id": grid_id, "name": name,
@@ -249,8 +276,10 @@ def _household_fields(db: sqlite_utils.Database, data: dict[str, Any],
             errors["floor"] = "楼层应为整数，例如 5。"
     phone = _optional_phone(errors, data.get("phone"))
     dwelling = data.get("dwelling") or "owner"
-    if dwelling not in DWELLING_LABELS:
+    if not _choice(dwelling, DWELLING_LABELS):
         errors["dwelling"] = "请选择居住情况。"
+    tags = _tags(errors, data.get("tags"))
+    note = _note(errors, data)
     if not errors:
         _live(db, "units", unit_id, "单元")
         clash = q.household_by_door(db, unit_id, door, exclude)
@@ -260,8 +289,7 @@ def _household_fields(db: sqlite_utils.Database, data: dict[str, Any],
     if errors:
         raise FormError(errors)
     return {"unit_id": unit_id, "door_number": door, "floor": floor, "phone": phone,
-            "tags": _tags(data.get("tags")), "dwelling": dwelling,
-            "note": (data.get("note") or "").strip() or None}
+            "tags": tags, "dwelling": dwelling, "note": note}
 
 
 def add_household(db: sqlite_utils.Database, data: dict[str, Any]) -> str:
@@ -317,7 +345,8 @@ def _resident_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: s
     except ValueError:
         errors["id_kind"] = "请选择证件类型。"
         kind = IdKind.RESIDENT
-    raw_id = (data.get("id_number") or "").strip()
+    raw_id = data.get("id_number") or ""
+    raw_id = raw_id.strip() if isinstance(raw_id, str) else raw_id
     info = None
     if not raw_id:
         errors["id_number"] = "请填写证件号码。"
@@ -344,8 +373,12 @@ def _resident_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: s
         errors["sex"] = "请选择性别。"
     phone = _optional_phone(errors, data.get("phone"))
     residency = data.get("residency") or "registered"
-    if residency not in RESIDENCY_LABELS:
+    if not _choice(residency, RESIDENCY_LABELS):
         errors["residency"] = "请选择居住类型。"
+    relation = _text(errors, data, "relation", "与户主关系", max_len=20)
+    ethnicity = _text(errors, data, "ethnicity", "民族", max_len=20)
+    tags = _tags(errors, data.get("tags"))
+    note = _note(errors, data)
     household_id = data.get("household_id")
     if household_id:
         try:
@@ -364,9 +397,8 @@ def _resident_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: s
     return {
         "household_id": household_id, "name": name, "sex": sex, "id_kind": kind.value,
         "id_number": number, "birth_date": birth_value.isoformat() if birth_value else None,
-        "phone": phone, "relation": (data.get("relation") or "").strip() or None,
-        "residency": residency, "ethnicity": (data.get("ethnicity") or "").strip() or None,
-        "tags": _tags(data.get("tags")), "note": (data.get("note") or "").strip() or None,
+        "phone": phone, "relation": relation, "residency": residency, "ethnicity": ethnicity,
+        "tags": tags, "note": note,
     }
 
 
@@ -424,17 +456,18 @@ def _party_fields(db: sqlite_utils.Database, data: dict[str, Any], exclude: str 
     name = data.get("name") or (resident["name"] if resident else "")
     name = _collect(errors, "name", lambda: require_text(name, "name", "党员姓名", max_len=40))
     kind = data.get("kind") or "community"
-    if kind not in PARTY_KIND_LABELS:
+    if not _choice(kind, PARTY_KIND_LABELS):
         errors["kind"] = "请选择党员类别。"
+    branch = _text(errors, data, "branch", "所在支部", max_len=50)
+    note = _note(errors, data)
     phone = data.get("phone") or (resident["phone"] if resident else None)
     phone = _optional_phone(errors, phone)
     if not phone and "phone" not in errors:
         errors["phone"] = "请填写党员的联系电话，联户家庭要能找到他。"
     if errors:
         raise FormError(errors)
-    return {"resident_id": resident_id, "name": name, "kind": kind,
-            "branch": (data.get("branch") or "").strip() or None, "phone": phone,
-            "note": (data.get("note") or "").strip() or None}
+    return {"resident_id": resident_id, "name": name, "kind": kind, "branch": branch,
+            "phone": phone, "note": note}
 
 
 def add_party_member(db: sqlite_utils.Database, data: dict[str, Any]) -> str:
@@ -468,16 +501,16 @@ def _staff_fields(db: sqlite_utils.Database, data: dict[str, Any]) -> dict[str, 
     name = _collect(errors, "name", lambda: require_text(data.get("name"), "name", "姓名",
                                                          max_len=40))
     role = data.get("role")
-    if role not in STAFF_ROLE_LABELS:
+    if not _choice(role, STAFF_ROLE_LABELS):
         errors["role"] = "请选择岗位：网格员、片警、片医等。"
     phone = _optional_phone(errors, data.get("phone"))
     unit = data.get("org_unit_id") or _owner(db)
     if unit != _owner(db):
         _live(db, "org_units", unit, "网格")
+    note = _note(errors, data)
     if errors:
         raise FormError(errors)
-    return {"name": name, "role": role, "phone": phone, "org_unit_id": unit,
-            "note": (data.get("note") or "").strip() or None}
+    return {"name": name, "role": role, "phone": phone, "org_unit_id": unit, "note": note}
 
 
 def add_staff(db: sqlite_utils.Database, data: dict[str, Any]) -> str:

@@ -19,6 +19,9 @@ _SEPARATORS = frozenset("\u00b7\u2022\u2027\u30fb\uff65\u0387'\u2019-")
 _SEPARATORS_TO_SPACE: dict[int, str] = dict.fromkeys(map(ord, _SEPARATORS), " ")
 # % and _ are LIKE wildcards; a query must not smuggle them into `'%' || q || '%'`.
 _REMOVE_FROM_QUERY: dict[int, int | None] = dict.fromkeys(map(ord, "%_" + "".join(_SEPARATORS)))
+# Control characters too: SQLite reads a LIKE pattern up to its first NUL, so a query of
+# "\x00" became '%' and listed everyone.
+_REMOVE_FROM_QUERY.update(dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)]))
 
 # Two-character surnames: the pair is the surname, not just its first character.
 _COMPOUND_SURNAMES = frozenset(

@@ -91,14 +91,60 @@ def read_sealed(data: bytes) -> Sealed:
     body = data[at + 8:]
     if len(body) != body_size:
         raise BundleError("truncated", TRUNCATED)
+    return Sealed(_parse_header(header_bytes), header_bytes, body)
+
+
+def _parse_header(header_bytes: bytes) -> dict[str, Any]:
     try:
         header = json.loads(header_bytes)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:     # RecursionError: "[[[[…" 16 KiB deep
         raise BundleError("not_a_bundle", BAD_HEADER) from exc
-    if not isinstance(header, dict) or header.get("format", 0) > FORMAT:
+    if not isinstance(header, dict):
+        raise BundleError("not_a_bundle", BAD_HEADER)
+    version = header.get("format", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise BundleError("not_a_bundle", BAD_HEADER)
+    if version > FORMAT:
         raise BundleError("newer_format",
                           "这个同步包由更新版本的社区网格通生成，请先升级本程序再导入。")
-    return Sealed(header, header_bytes, body)
+    return header
+
+
+@dataclass(frozen=True)
+class Head:
+    """A bundle's header read from its first bytes: `body_size` bytes of body follow, from
+    `body_offset` on, so the whole file is `body_offset + body_size` bytes."""
+
+    header: dict[str, Any]
+    header_bytes: bytes
+    body_offset: int
+    body_size: int
+
+    def sealed(self) -> Sealed:
+        """The header alone, for checks that look at nothing else (engine.check_header)."""
+        return Sealed(self.header, self.header_bytes, b"")
+
+
+def read_head(prefix: bytes | bytearray) -> Head | None:
+    """The header from the first bytes of a bundle, or None while more are needed (never
+    more than MAX_HEADER + 26 bytes): a receiver refuses a stranger, a wrong recipient or a
+    body over its cap before it reads on."""
+    prefix = bytes(prefix[:len(MAGIC) + 4 + MAX_HEADER + 8])
+    if not prefix.startswith(MAGIC[:len(prefix)]):
+        raise BundleError("not_a_bundle",
+                          "这不是社区网格通的同步包文件，请选择扩展名为 .gdsync 的文件。")
+    at = len(MAGIC)
+    if len(prefix) < at + 4:
+        return None
+    (size,) = struct.unpack(">I", prefix[at:at + 4])
+    if size > MAX_HEADER:
+        raise BundleError("not_a_bundle", BAD_HEADER)
+    at += 4 + size
+    if len(prefix) < at + 8:
+        return None
+    (body_size,) = struct.unpack(">Q", prefix[at:at + 8])
+    header_bytes = prefix[at - size:at]
+    return Head(_parse_header(header_bytes), header_bytes, at + 8, body_size)
 
 
 BAD_HEADER = "同步包文件头不正确，文件可能已损坏，请让对方重新导出。"

@@ -48,13 +48,32 @@ def health(base_url: str, timeout: float = 5) -> dict[str, Any]:
     return json.loads(body)
 
 
-def enroll_online(db: sqlite_utils.Database, base_url: str, code: str) -> dict[str, Any]:
-    """Enroll with the one-time code the district read out; pins the district's keys."""
-    request = engine.enroll_request_bytes(db).decode("utf-8")
-    body, _ = _call(base_url.rstrip("/") + "/enroll", method="POST",
-                    data=json.dumps({"code": code.strip(), "request": request}).encode(),
-                    headers={"Content-Type": "application/json"})
-    return engine.accept_enroll_response(db, body)
+class EnrollmentPending(HubUnavailable):
+    """The request would replace an enrolled node: it waits until the district confirms."""
+
+
+def enroll_online(db: sqlite_utils.Database, base_url: str, code: str = "", *,
+                  reason: str = "", wait_s: float = 0, poll_s: float = 30) -> dict[str, Any]:
+    """Enroll with the one-time code the district read out; pins the district's keys.
+    A request the district must confirm raises EnrollmentPending; asking again (no code
+    needed then) gets the answer once confirmed. With `wait_s`, ask again every `poll_s`
+    seconds for that long before giving up."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        request = engine.enroll_request_bytes(db, reason).decode("utf-8")
+        body, headers = _call(base_url.rstrip("/") + "/enroll", method="POST",
+                              data=json.dumps({"code": code.strip(), "request": request}
+                                              ).encode(),
+                              headers={"Content-Type": "application/json"})
+        if {k.lower(): v for k, v in headers.items()}.get("x-gd-enroll") != "pending":
+            return engine.accept_enroll_response(db, body)
+        if time.monotonic() + poll_s > deadline:
+            try:
+                message = str(json.loads(body)["message"])
+            except (ValueError, KeyError, TypeError):
+                message = "这次登记需要区里确认，请联系区里。"
+            raise EnrollmentPending(message, offline=False)
+        time.sleep(poll_s)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,12 @@ from nacl.exceptions import BadSignatureError
 
 from app.database import community_info, database_file
 from app.errors import FormError
+from app.sync import anchor, enrollment, incoming
 from app.sync import bundle as fmt
 from app.sync.bundle import BundleError
-from app.sync.keys import NodeKeys, fingerprint, keys_dir, load_or_create_keys, verify_key
-from db import changelog, migrate
+from app.sync.enrollment import EnrollRequest
+from app.sync.keys import NodeKeys, keys_dir, load_or_create_keys, verify_key
+from db import changelog, migrate, snapshot
 from db import registry as q
 from db import sync as store
 from db.clock import Stamp
@@ -105,10 +107,12 @@ def _read_signed_file(data: bytes, kind: str) -> dict[str, Any]:
     return payload
 
 
-def write_enroll_request(db: sqlite_utils.Database, folder: Path) -> tuple[Path, str]:
-    """A community's request to enroll with its district: its code, name and public keys.
-    Returns the file and the fingerprint to read over the phone."""
-    data = enroll_request_bytes(db)
+def write_enroll_request(db: sqlite_utils.Database, folder: Path, reason: str = ""
+                         ) -> tuple[Path, str]:
+    """A community's request to enroll with its district: its code, name and public keys,
+    and why it asks (换新电脑, 从备份恢复…). Returns the file and the fingerprint to read over
+    the phone."""
+    data = enroll_request_bytes(db, reason)
     info = community_info(db)
     name = f"登记申请-{info.name}-{info.code}{ENROLL_SUFFIX}"
     path = fmt.write_verified(folder, name, data,
@@ -116,23 +120,11 @@ def write_enroll_request(db: sqlite_utils.Database, folder: Path) -> tuple[Path,
     return path, keys(db).fingerprint
 
 
-@dataclass(frozen=True)
-class EnrollRequest:
-    node_id: str
-    code: str
-    name: str
-    community_id: str
-    sign_key: str
-    box_key: str
-    fingerprint: str
-    replaces: str = ""    # the node this one continues (restored from its backup)
-
-
 def read_enroll_request(path: Path) -> EnrollRequest:
     return parse_enroll_request(Path(path).read_bytes())
 
 
-def enroll_request_bytes(db: sqlite_utils.Database) -> bytes:
+def enroll_request_bytes(db: sqlite_utils.Database, reason: str = "") -> bytes:
     info = community_info(db)
     if info is None or role(db) != "community":
         raise FormError({"role": "只有社区数据库可以申请登记。"})
@@ -143,27 +135,22 @@ def enroll_request_bytes(db: sqlite_utils.Database) -> bytes:
     replaces = get_meta(db, "restored_from")
     if replaces:
         payload["replaces"] = replaces     # restored from a backup: we continue that node
+    reason = reason.strip()[:enrollment.MAX_REASON] or ("从备份恢复" if replaces else "")
+    if reason:
+        payload["reason"] = reason         # shown to the district operator
     return _signed_file(payload, node_keys)
 
 
 def parse_enroll_request(data: bytes) -> EnrollRequest:
-    p = _read_signed_file(data, "enroll-request")
-    return EnrollRequest(p["node_id"], p["code"], p["name"], p["community_id"], p["sign_key"],
-                         p["box_key"], fingerprint(p["sign_key"], p["box_key"]),
-                         str(p.get("replaces") or ""))
+    return enrollment.request_from_payload(_read_signed_file(data, "enroll-request"))
 
 
-def accept_enroll_request(db: sqlite_utils.Database, request: EnrollRequest) -> None:
-    """At the district: pin the community's keys (after the fingerprint was confirmed)."""
-    if role(db) != "district":
-        raise FormError({"role": "只有区县数据库可以接受社区登记。"})
-    with transaction(db):
-        store.save_peer(db, {"node_id": request.node_id, "role": "community",
-                             "name": request.name, "code": request.code,
-                             "community_id": request.community_id,
-                             "sign_key": request.sign_key, "box_key": request.box_key,
-                             "enrolled_at": now_text()})
-        _retire_replaced(db, request.node_id, request.community_id, request.replaces)
+def accept_enroll_request(db: sqlite_utils.Database, request: EnrollRequest, *,
+                          via: str = "file") -> str:
+    """At the district: pin a new community's keys (after the fingerprint was confirmed):
+    "enrolled". A request that claims an enrolled community or would replace a node waits
+    for the operator: "pending" (app.sync.enrollment.confirm / refuse)."""
+    return enrollment.accept_request(db, request, via=via)
 
 
 def _retire_replaced(db: sqlite_utils.Database, new_node: str, community_id: str,
@@ -232,7 +219,8 @@ def enroll_by_files(community: sqlite_utils.Database, district: sqlite_utils.Dat
     benchmarks): the request written and accepted, the answer written and accepted."""
     request, _spoken = write_enroll_request(community, folder)
     seen = read_enroll_request(request)
-    accept_enroll_request(district, seen)
+    if accept_enroll_request(district, seen) == "pending":
+        raise FormError({"peer": enrollment.pending_message(seen.name)})
     accept_enroll_response(community, write_enroll_response(district, seen.node_id, folder))
     return seen
 
@@ -271,27 +259,35 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
         raise FormError({"peer": "对方尚未登记或已被停用，无法导出同步包。"})
     node_keys = keys(db)
     owners = _owners_for(db, peer)
-    last = changelog.last_seq(db)
-    bounds: list[int | None] = [*store.part_bounds(db, peer["acked_seq"], owners, part_size),
-                                None]
+    # A node that replaced its community's old one (restored from a backup) first gets all
+    # we hold for it, from the rows and their stamps: we never re-log what we receive.
+    snap = (snapshot.plan(db, peer, owners, part_size, now_text())
+            if role(db) == "district" and owners is not None else None)
+    start = peer["acked_seq"] if snap is None else snap.through
+    last = max(changelog.last_seq(db), start)
+    steps: list[tuple[int, int | None, snapshot.Part | None]] = [
+        *((seq_to, None, rows) for seq_to, rows in (snap.parts if snap else [])),
+        *((last if bound is None else bound, bound, None)
+          for bound in [*store.part_bounds(db, start, owners, part_size), None]
+          if not (snap and bound is None and last == start))]   # no empty log tail
     bundle_id = uuid7()
     created = now_text()
     code = own_code(db)
     stamp = created.replace(":", "").replace("-", "")
     parts: list[_Part] = []
     seq_from = peer["acked_seq"]
-    for i, bound in enumerate(bounds, 1):
-        seq_to = last if bound is None else bound
+    anchored = anchor.outgoing(db, role(db), peer, node_keys)   # audit head or its ack
+    for i, (seq_to, bound, rows) in enumerate(steps, 1):
         parts.append(_Part(
             name=(f"GD-{code}-to-{peer['code']}-{stamp}-{seq_from}-{seq_to}"
-                  f"-{i}of{len(bounds)}{fmt.SUFFIX}"),
-            seq_from=seq_from, bound=bound,
+                  f"-{i}of{len(steps)}{fmt.SUFFIX}"),
+            seq_from=seq_from, bound=bound, rows=rows,
             header={"format": fmt.FORMAT, "sender": node_keys.node_id, "recipient": peer_id,
-                    "bundle_id": bundle_id, "part": i, "parts": len(bounds),
+                    "bundle_id": bundle_id, "part": i, "parts": len(steps),
                     "created": created},
             manifest={"schema_version": migrate.LATEST, "seq_from": seq_from,
                       "seq_to": seq_to, "acks": {peer_id: peer["received_seq"]},
-                      "sender_code": code}))
+                      "sender_code": code, **anchored}))
         seq_from = seq_to
     job = _PartJob(database_file(db), str(keys_dir()), node_keys.node_id, owners,
                    peer["box_key"])
@@ -314,8 +310,7 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
                 helper.append((part, future))
             part = todo.popleft()
             with changelog.gc_paused():
-                text, counts, count = store.changes_rows(db.conn, part.seq_from, part.bound,
-                                                         owners)
+                text, counts, count = _part_rows(db.conn, part, owners)
             built[part.name] = (sealer.submit(fmt.seal_json, part.header,
                                               {**part.manifest, "counts": counts,
                                                "changes": count},
@@ -343,6 +338,15 @@ class _Part:
     bound: int | None
     header: dict[str, Any]
     manifest: dict[str, Any]
+    rows: snapshot.Part | None = None    # a snapshot part: these rows as held now
+
+
+def _part_rows(conn: sqlite3.Connection, part: _Part, owners: list[str] | None
+               ) -> tuple[bytes, dict[str, int], int]:
+    """A part's row runs: a snapshot part's rows as held now, or the log's changes."""
+    if part.rows is not None:
+        return snapshot.part_rows(conn, part.rows)
+    return store.changes_rows(conn, part.seq_from, part.bound, owners)
 
 
 @dataclass(frozen=True)
@@ -362,8 +366,7 @@ def _sealed_part(job: _PartJob, part: _Part) -> tuple[bytes, int]:
     conn = sqlite3.connect(Path(job.database).as_uri() + "?mode=ro", uri=True)
     try:
         with changelog.gc_paused():
-            text, counts, count = store.changes_rows(conn, part.seq_from, part.bound,
-                                                     job.owners)
+            text, counts, count = _part_rows(conn, part, job.owners)
     finally:
         conn.close()
     node_keys = load_or_create_keys(job.node_id, Path(job.keys_folder))
@@ -446,8 +449,9 @@ def import_bundle_bytes(db: sqlite_utils.Database, data: bytes, name: str = "") 
     try:
         try:
             return _import(db, data, name)
-        except (KeyError, TypeError, IndexError, ValueError) as exc:
-            # Signed by an enrolled peer, yet not what this version understands.
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+            # Signed by an enrolled peer, yet not what this version understands (what
+            # app.sync.incoming lets through should never get here).
             raise BundleError("malformed", "同步包的内容格式不对，可能来自不兼容的版本。"
                               "请双方升级到同一版本后重新导出；本机数据没有改动。") from exc
         except sqlite3.Error as exc:
@@ -456,7 +460,8 @@ def import_bundle_bytes(db: sqlite_utils.Database, data: bytes, name: str = "") 
     except BundleError as exc:
         with transaction(db):
             store.log_event(db, now_text(), None, "import", None, "refused", 0,
-                            f"{name}: {exc.code}")
+                            f"{name}: {exc.code}" + (f": {exc.detail}" if isinstance(
+                                exc, incoming.Refused) else ""))
         return ImportOutcome("refused", exc.message, file=name,
                              details={"code": exc.code})
 
@@ -540,34 +545,28 @@ def _import(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
         return _import_checked(db, data, name)
 
 
-def _bundle_rows(content: dict[str, Any]) -> list[list[Any]]:
-    """The row runs of a bundle: format 2's "rows", or format 1's one change per entry
-    [seq, tbl, row_id, col, value, hlc, node, owner] (a bundle from an older version)."""
-    if "rows" in content:
-        return content["rows"]
-    return [[r[1], r[2], r[7], [r[3]], [r[4]], [r[5]]] for r in content["changes"]]
-
-
 def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> ImportOutcome:
     sealed = fmt.read_sealed(data)
     peer = check_header(db, sealed)
     content = fmt.open_sealed(sealed, keys(db), peer["sign_key"], peer["box_key"])
-    manifest, rows = content["manifest"], _bundle_rows(content)
+    # Manifest and rows held to this version's schema, before anything is applied.
+    manifest, rows = incoming.rows_of(content, migrate.LATEST, peer["name"])
     del content
-    if manifest["schema_version"] > migrate.LATEST:
-        raise BundleError("newer_schema", f"“{peer['name']}”的程序版本比本机新，"
-                          "请先升级本机的社区网格通，再导入这个同步包。")
     if manifest["seq_from"] > peer["received_seq"]:
         raise BundleError("gap", f"缺少“{peer['name']}”更早的同步包（本机只收到第 "
                           f"{peer['received_seq']} 号变更为止）。请先导入更早的包，"
                           "或请对方重新导出一次（新包会包含所有未确认的变更）。")
+    incoming.check_rows(db, rows, peer["name"])
     if _foreign_rows(db, rows, _owners_allowed(db, peer)):
         raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
                           "请联系区里核实。")
+    incoming.check_references(db, rows, _district_owner(db, peer), peer["name"])
     count = sum(len(r[3]) for r in rows)
     me = node_state(db).node_id
     with transaction(db):
         duplicate = manifest["seq_to"] <= peer["received_seq"]
+        anchor.incoming(db, role(db), peer, manifest, sealed.header.get("bundle_id"),
+                        now_text())
         # Our changes they had confirmed before this bundle were known when they made
         # theirs; later ones may not have been: a different value there is a conflict.
         # (Their acks in this bundle say what they hold now, not what they knew then.)
@@ -621,6 +620,11 @@ def _foreign_rows(db: sqlite_utils.Database, rows: list[list[Any]], allowed: set
             ids = ids_by_table[tbl] = []
         ids.append(row_id)
     return not store.owners_of(db, ids_by_table) <= allowed
+
+
+def _district_owner(db: sqlite_utils.Database, peer: dict[str, Any]) -> str:
+    """The district's org unit: its rows are the shared ones every community may point at."""
+    return get_meta(db, "community_id") if role(db) == "district" else peer["community_id"]
 
 
 def _owners_allowed(db: sqlite_utils.Database, peer: dict[str, Any]) -> set[str]:

@@ -1,6 +1,7 @@
 """The real district hub process on 127.0.0.1, and a community syncing with it."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,6 +28,14 @@ def free_port() -> int:
 def griddesk(*args, env=None):
     return subprocess.run([sys.executable, "-m", "ui.launcher", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
+
+
+def issue_code(district_path, env) -> str:
+    """`griddesk district code`: the code, its expiry and how it dies; the code alone."""
+    done = griddesk("district", "code", "--db", str(district_path), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "有效期至" in done.stdout and "输错5次" in done.stdout
+    return re.search(r"登记码：(\d{6})", done.stdout).group(1)
 
 
 @pytest.fixture
@@ -70,7 +79,7 @@ def test_enroll_online_sync_and_refusals(hub, tmp_path):
     with pytest.raises(client.HubUnavailable) as err:
         client.enroll_online(community, url, "000000x")
     assert "登记码" in err.value.message and not err.value.offline
-    code = griddesk("district", "code", "--db", str(district_path), env=env).stdout.strip()
+    code = issue_code(district_path, env)
     assert client.enroll_online(community, url, code)["name"] == "中原区"
 
     result = client.sync_once(community, url)

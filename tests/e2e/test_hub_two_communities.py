@@ -16,9 +16,8 @@ hub = base.hub    # the fixture: a district database served by `griddesk hub` on
 
 
 def enroll(community, url, district_path, env):
-    code = base.griddesk("district", "code", "--db", str(district_path), env=env)
-    assert code.returncode == 0, code.stderr
-    assert client.enroll_online(community, url, code.stdout.strip())["name"] == "中原区"
+    code = base.issue_code(district_path, env)
+    assert client.enroll_online(community, url, code)["name"] == "中原区"
 
 
 def residents_of_others(db):

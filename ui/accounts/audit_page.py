@@ -171,6 +171,8 @@ class AuditPage(QWidget):
     def verify(self) -> audit.VerifyReport:
         report = audit.verify(self.db)
         text = report.message + ("\n" + "\n".join(report.lines[:5]) if report.lines else "")
+        if report.ok and report.anchor:   # matched the district's ack, or what it cannot see
+            text += "\n" + report.anchor
         self.check_result.setText(text)
         self.check_result.setStyleSheet("color: #2e7d32;" if report.ok else "color: #c62828;")
         return report

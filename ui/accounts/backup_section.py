@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.accounts import backup
+from app.accounts import backup, keyslots
 from app.accounts.backup import BackupCancelled, BackupError, BackupInfo
 from app.database import community_info
 from app.errors import FormError
 from app.sync.usb import removable_folders
+from ui.accounts import recovery
 from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 MUTED = "color: #5f6b7a;"
@@ -145,9 +146,17 @@ class BackupSection(QGroupBox):
         self.restore_button = QPushButton(self.tr("从备份恢复…"))
         self.restore_button.setObjectName("restoreBackup")
         self.restore_button.clicked.connect(lambda: self.restore_from())
+        self.recovery_button = QPushButton(self.tr("更换恢复密钥…"))
+        self.recovery_button.setObjectName("renewRecoveryKey")
+        self.recovery_button.clicked.connect(
+            lambda: recovery.renew_recovery_code(self.db, self) and self.refresh())
+        self.sealing = QLabel()
+        self.sealing.setObjectName("backupSealing")
+        self.sealing.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.backup_button)
         buttons.addWidget(self.restore_button)
+        buttons.addWidget(self.recovery_button)
         buttons.addStretch()
         hint = QLabel(self.tr(
             "程序打开时和打开期间每{0}小时自动备份一次，保留最近7天每天一份、再往前4周每周一份。"
@@ -159,6 +168,7 @@ class BackupSection(QGroupBox):
         form.addRow(self.tr("上次自动备份"), self.last_auto)
         form.addRow(self.tr("自动备份位置"), folder)
         form.addRow(self.tr("上次立即备份"), self.last_manual)
+        form.addRow(self.tr("备份加密"), self.sealing)
         form.addRow(buttons)
         form.addRow(hint)
         self.refresh()
@@ -191,6 +201,9 @@ class BackupSection(QGroupBox):
                                                              manual[1])
                                  if manual else self.tr("还没有备份到U盘"))
         self.last_manual.setStyleSheet("" if manual else WARN)
+        self.sealing.setText(recovery.encryption_status(self.db))
+        # Renewing needs the data key in this session (an account with a key slot).
+        self.recovery_button.setVisible(keyslots.session_key(self.db) is not None)
 
     def busy(self) -> bool:
         return self.task is not None and self.task.running
@@ -312,9 +325,12 @@ class BackupSection(QGroupBox):
                                               self.tr("社区网格通备份 (*.gdbak)"))
         return Path(name) if name else None
 
-    def ask_passphrase(self) -> str | None:
-        text, ok = QInputDialog.getText(self, self.tr("备份口令"),
-                                        self.tr("这份备份有口令保护，请输入备份时设置的口令："),
+    def ask_passphrase(self, prompt: str | None = None) -> str | None:
+        """The passphrase of a 口令 backup, or a password or the recovery key for a sealed
+        automatic one (backup.secret_prompt says which)."""
+        text, ok = QInputDialog.getText(self, self.tr("打开加密的备份"),
+                                        prompt or self.tr("这份备份有口令保护，请输入备份时"
+                                                          "设置的口令："),
                                         QLineEdit.EchoMode.Password)
         return text if ok else None
 
@@ -334,6 +350,8 @@ class BackupSection(QGroupBox):
             "{0}\n\n恢复后，当前数据库会被这份备份替换；备份之后录入的内容将不在恢复的数据里。"
             "当前数据库不会删除，会改名保留在同一文件夹。\n\n"
             "恢复的数据库是新的同步节点，恢复后请到“同步”页重新向区里登记。"
+            "登记后第一次与区里同步时，备份之后已经同步到区里的内容会从区里取回；"
+            "没有同步到区里的内容需要重新录入。\n\n"
             "确定要恢复吗？").format(backup.describe(info)), parent=self)
         restore = box.addButton(self.tr("恢复"), QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
@@ -354,7 +372,7 @@ class BackupSection(QGroupBox):
             return None
         try:
             if passphrase is None and backup.is_encrypted(path):
-                passphrase = self.ask_passphrase()
+                passphrase = self.ask_passphrase(backup.secret_prompt(path))
                 if passphrase is None:
                     return None
             info = backup.inspect_backup(path, passphrase)

@@ -9,11 +9,18 @@ from typing import Any
 import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app import pairing, registry
+from app import accounts, pairing, registry
+from app.accounts import masking
 from app.pairing import SuggestionLine
 from ui.widgets.lazy_table import Column, LazyTableModel
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def listed(db: sqlite_utils.Database, columns: Sequence[Column]) -> list[Column]:
+    """The columns with members' and households' phones as the signed-in role may see them in
+    a list (app.accounts.masking: masked for the district)."""
+    return masking.masked_columns(accounts.current(db), columns, masking.LIST)
 
 
 def _date(value: Any) -> str:
@@ -112,7 +119,8 @@ UNPAIRED_COLUMNS = [
 
 class UnpairedModel(LazyTableModel):
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
-        super().__init__(UNPAIRED_COLUMNS, lambda ids: registry.household_rows(db, ids), parent)
+        super().__init__(listed(db, UNPAIRED_COLUMNS),
+                         lambda ids: registry.household_rows(db, ids), parent)
 
 
 class SuggestionModel(QAbstractTableModel):

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import pairing, registry
+from app import accounts, pairing, registry
+from app.accounts import masking
 from app.database import database_file
 from app.errors import FormError
 from app.pairing.ledger import ExportCancelled, LedgerSaveError, export_pairing_ledger
@@ -53,6 +54,7 @@ from ui.pairing.models import (
     MEMBER_HOUSEHOLD_COLUMNS,
     TALLY_COLUMNS,
     UnpairedModel,
+    listed,
 )
 from ui.widgets import background
 from ui.widgets.form import confirm, run_dialog
@@ -126,7 +128,7 @@ class CoverageTab(QWidget):
         self.unpaired_view = make_table(self.unpaired)
         self.unpaired_view.setObjectName("unpairedView")
         self.unpaired_view.doubleClicked.connect(lambda _i: self.pair_selected())
-        self.loads = RowsTableModel(LOAD_COLUMNS, self)
+        self.loads = RowsTableModel(listed(self.db, LOAD_COLUMNS), self)
         self.loads_view = make_table(self.loads)
         self.loads_view.setObjectName("loadsView")
         self.loads_view.doubleClicked.connect(
@@ -251,7 +253,7 @@ class MembersTab(QWidget):
     def __init__(self, page: PartyPage) -> None:
         super().__init__(page)
         self.page, self.db = page, page.db
-        self.model = RowsTableModel(MEMBER_COLUMNS, self)
+        self.model = RowsTableModel(listed(self.db, MEMBER_COLUMNS), self)
         self.view = make_table(self.model)
         self.view.setObjectName("partyView")
         self.view.doubleClicked.connect(lambda _i: self.edit())
@@ -269,7 +271,7 @@ class MembersTab(QWidget):
         self.member_title.setObjectName("memberTitle")
         self.history = QCheckBox(self.tr("显示已结束的"))
         self.history.toggled.connect(lambda _on: self.member_picked())
-        self.households = RowsTableModel(MEMBER_HOUSEHOLD_COLUMNS, self)
+        self.households = RowsTableModel(listed(self.db, MEMBER_HOUSEHOLD_COLUMNS), self)
         self.household_view = make_table(self.households)
         self.household_view.setObjectName("memberHouseholdView")
         self.household_view.selectionModel().currentRowChanged.connect(
@@ -332,7 +334,8 @@ class MembersTab(QWidget):
                                              include_ended=self.history.isChecked())
             self.households.set_rows(rows)
             self.member_title.setText(self.tr("{0}（{1}）联系 {2} 户，上限 {3} 户").format(
-                member["name"], member["phone"] or "", member["load"],
+                member["name"], masking.show(accounts.current(self.db), "phone",
+                                             member["phone"], masking.LIST), member["load"],
                 pairing.get_limit(self.db)))
         self.b_add.setEnabled(member is not None)
         self.household_picked()
@@ -437,7 +440,7 @@ class SpotCheckTab(QWidget):
         self.item_view.doubleClicked.connect(lambda _i: self.record())
         self.by_grid = RowsTableModel(TALLY_COLUMNS, self)
         self.by_member = RowsTableModel(TALLY_COLUMNS, self)
-        self.follow = RowsTableModel(FOLLOW_UP_COLUMNS, self)
+        self.follow = RowsTableModel(listed(self.db, FOLLOW_UP_COLUMNS), self)
         self.follow_view = make_table(self.follow)
         self.follow_view.setObjectName("followUpView")
         self.follow_view.doubleClicked.connect(self._open_follow_up)

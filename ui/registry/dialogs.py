@@ -8,6 +8,7 @@ import sqlite_utils
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QPushButton, QWidget
 
 from app import accounts, registry
+from app.accounts import masking
 from app.errors import FormError
 from app.validation import ID_KIND_LABELS, IdKind, ValidationError, validate_id_number
 from ui.widgets.form import FormDialog
@@ -175,10 +176,10 @@ class ResidentDialog(FormDialog):
         session = accounts.current(self.db)
         for name in ("id_number", "phone"):
             value = resident.get(name)
-            if not value or session is None or session.sees(name):
+            if not value or masking.whole(session, name, masking.LIST):
                 continue
             edit = self.field(name)
-            edit.setText(accounts.shown(session, name, value))
+            edit.setText(masking.show(session, name, value, masking.LIST))
             edit.setReadOnly(True)
             self.masked[name] = value
             show = QPushButton(self.tr("显示"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -9,29 +10,25 @@ import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app import accounts, registry
-from app.validation import mask_id_number
+from app.accounts import masking
 from ui.widgets.lazy_table import Column, LazyTableModel
-
-# Columns holding personal numbers: masked unless the signed-in role sees them (app.accounts).
-PERSONAL = {"证件号码": "id_number", "联系电话": "phone"}
 
 
 def personal_columns(db: sqlite_utils.Database, columns: list[Column],
                      revealed: dict[str, dict[str, str]] | None = None) -> list[Column]:
-    """The columns as this session may see them; `revealed` (row id → field → value) holds
-    values shown in full for a while after "显示"."""
+    """The columns as this session may see them in a list (app.accounts.masking); `revealed`
+    (row id → field → value) holds values shown in full for a while after "显示"."""
     session = accounts.current(db)
     out = []
-    for c in columns:
-        kind = PERSONAL.get(c.header)
-        if kind is None:
+    for c in masking.masked_columns(session, columns, masking.LIST):
+        kind = masking.kind_of_header(c.header)
+        if kind is None or revealed is None:
             out.append(c)
             continue
 
-        def value(r: dict[str, Any], kind: str = kind) -> str:
-            full = (revealed or {}).get(r.get("id", ""), {}).get(kind)
-            return full or accounts.shown(session, kind, r.get(kind))
-        out.append(Column(c.header, value, c.align_right, c.width))
+        def value(r: dict[str, Any], kind: str = kind, shown=c.value) -> str:
+            return revealed.get(r.get("id", ""), {}).get(kind) or shown(r)
+        out.append(replace(c, value=value))
     return out
 
 
@@ -60,7 +57,7 @@ RESIDENT_COLUMNS = [
     Column("姓名", lambda r: r["name"], width=90),
     Column("性别", lambda r: SEX.get(r["sex"] or "", ""), width=50),
     Column("年龄", age, align_right=True, width=50),
-    Column("证件号码", lambda r: mask_id_number(r["id_number"] or ""), width=180),
+    Column("证件号码", lambda r: r["id_number"], width=180),
     Column("联系电话", lambda r: r["phone"], width=130),
     Column("与户主关系", lambda r: r["relation"], width=90),
     Column("居住类型", lambda r: RESIDENCY.get(r["residency"], ""), width=80),
@@ -71,7 +68,7 @@ SEARCH_COLUMNS = [
     Column("姓名", lambda r: r["name"], width=90),
     Column("性别", lambda r: SEX.get(r["sex"] or "", ""), width=50),
     Column("年龄", age, align_right=True, width=50),
-    Column("证件号码", lambda r: mask_id_number(r["id_number"] or ""), width=180),
+    Column("证件号码", lambda r: r["id_number"], width=180),
     Column("联系电话", lambda r: r["phone"], width=130),
     Column("住址", lambda r: r["address"]),
 ]
@@ -101,7 +98,7 @@ class ResidentTableModel(QAbstractTableModel):
         self._rows: list[dict[str, Any]] = []
         self.revealed: dict[str, dict[str, str]] = {}   # resident id → field → full value
         self.columns = (personal_columns(db, RESIDENT_COLUMNS, self.revealed) if db is not None
-                        else RESIDENT_COLUMNS)
+                        else masking.masked_columns(None, RESIDENT_COLUMNS, masking.LIST))
 
     def reveal(self, resident_id: str, values: dict[str, str]) -> None:
         self.revealed[resident_id] = values

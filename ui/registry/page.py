@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import accounts, pairing, registry
+from app.accounts import masking
 from app.errors import FormError
 from ui.access import allowed, limit
 from ui.events import AppEvents
@@ -305,7 +306,8 @@ class RegistryPage(QWidget):
         self.b_member.setVisible(self.household_id is not None)
         self.b_member.setText(self.tr("联系党员：{0} {1} ›").format(
             current.member_name,
-            accounts.shown(accounts.current(self.db), "phone", current.member_phone)) if current
+            masking.show(accounts.current(self.db), "phone", current.member_phone,
+                         masking.LIST)) if current
             else self.tr("联系党员：未安排（点此安排）"))
 
     def open_member(self) -> None:

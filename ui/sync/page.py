@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
 
 from app import accounts
 from app.errors import FormError
-from app.sync import client, clockcheck, engine
+from app.sync import client, clockcheck, engine, enrollment
 from app.sync.bundle import BundleError
 from app.sync.usb import removable_folders
 from db import sync as store  # plain reads of sync state
 from ui.events import AppEvents
+from ui.sync.pending import PendingEnrollments
 from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
 MUTED = "color: #5f6b7a;"
@@ -182,6 +183,9 @@ class SyncPage(QWidget):
         self.communities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.communities.horizontalHeader().setStretchLastSection(True)
         self.communities.setVisible(self.district)
+        self.pending = PendingEnrollments(db, self) if self.district else None
+        if self.pending is not None:
+            self.pending.changed.connect(self.refresh)
 
         self.conflicts = QTableWidget(0, 5)
         self.conflicts.setObjectName("conflictTable")
@@ -198,6 +202,8 @@ class SyncPage(QWidget):
         layout.addWidget(heading)
         layout.addWidget(self.state)
         layout.addWidget(enroll)
+        if self.pending is not None:
+            layout.addWidget(self.pending)
         layout.addWidget(usb)
         layout.addWidget(self.online_box)
         layout.addWidget(QLabel(self.tr("导入结果")))
@@ -259,6 +265,8 @@ class SyncPage(QWidget):
                                            c["unacknowledged"])):
                     self.communities.setItem(i, j, QTableWidgetItem(str(value)))
             self.communities.resizeColumnsToContents()
+            if self.pending is not None:
+                self.pending.refresh()
 
     def _say(self, lines: list[str]) -> None:
         self.results.clear()
@@ -382,7 +390,10 @@ class SyncPage(QWidget):
         folder = pick_folder(self, self.tr("写出登记申请"))
         if not folder:
             return
-        done = self._guard(lambda: engine.write_enroll_request(self.db, folder))
+        reason = self._ask_reason()
+        if reason is None:
+            return
+        done = self._guard(lambda: engine.write_enroll_request(self.db, folder, reason))
         if done:
             path, fingerprint = done
             QMessageBox.information(self, self.tr("登记申请"), self.tr(
@@ -404,12 +415,18 @@ class SyncPage(QWidget):
             QMessageBox.information(self, self.tr("联网登记"),
                                     self.tr("请先在下方填写区里服务器地址。"))
             return
-        code, ok = QInputDialog.getText(self, self.tr("联网登记"),
-                                        self.tr("请输入区里给的6位登记码："))
-        if not ok or not code.strip():
+        code, ok = QInputDialog.getText(self, self.tr("联网登记"), self.tr(
+            "请输入区里给的6位登记码（区里确认替换后再次登记时可不填）："))
+        if not ok:
+            return
+        reason = self._ask_reason()
+        if reason is None:
             return
         try:
-            district = client.enroll_online(self.db, url, code)
+            district = client.enroll_online(self.db, url, code, reason=reason)
+        except client.EnrollmentPending as exc:
+            QMessageBox.information(self, self.tr("联网登记"), exc.message)
+            return
         except (client.HubUnavailable, BundleError) as exc:
             QMessageBox.warning(self, self.tr("联网登记"), exc.message)
             return
@@ -430,7 +447,14 @@ class SyncPage(QWidget):
                 request.name, request.code, request.fingerprint, again))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        engine.accept_enroll_request(self.db, request)
+        outcome = self._guard(lambda: engine.accept_enroll_request(self.db, request))
+        if outcome is None:
+            return
+        if outcome == "pending":
+            self._say([self.tr("“{0}”的申请要替换已登记的电脑，已列入“待确认的登记申请”，"
+                               "核对指纹后确认替换，再接受这份申请写出回执。").format(
+                                   request.name)])
+            return
         folder = pick_folder(self, self.tr("保存登记回执"))
         if folder:
             path = self._guard(lambda: engine.write_enroll_response(self.db, request.node_id,
@@ -439,11 +463,19 @@ class SyncPage(QWidget):
                 self._say([self.tr("已接受“{0}”的登记，回执：{1}").format(request.name, path)])
 
     def show_code(self) -> None:
-        from app.sync.hub import new_enroll_code
+        issued = enrollment.issue_code(self.db)
+        QMessageBox.information(self, self.tr("联网登记码"), issued.notice())
 
-        code = new_enroll_code(self.db)
-        QMessageBox.information(self, self.tr("联网登记码"), self.tr(
-            "登记码：{0}\n\n30分钟内有效，只能用一次。请电话告诉社区。").format(code))
+    def _ask_reason(self) -> str | None:
+        """Why the office enrolls; the district sees it when a request replaces a computer.
+        None when cancelled."""
+        choices = list(enrollment.REASONS[::-1])
+        if engine.needs_reenrollment(self.db):     # restored: say so first
+            choices.insert(0, choices.pop(choices.index("从备份恢复")))
+        reason, ok = QInputDialog.getItem(
+            self, self.tr("登记原因"), self.tr("登记原因（区里会看到；可以改写）："),
+            choices, 0, True)
+        return reason.strip() if ok else None
 
     # --- online ----------------------------------------------------------------------------
     def save_hub_settings(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import accounts, registry
-from app.accounts import PermissionDenied, SignInError, audit
+from app.accounts import PermissionDenied, SignInError, audit, masking
 from app.errors import FormError
 from app.ledger import exporter as ledger_export
 from db import registry as db_registry
@@ -110,9 +110,10 @@ def test_masks_and_reveal_are_recorded(office):
     district = accounts.Session("d", "区", "district")
     number = office.conn.execute("SELECT id_number FROM residents WHERE id = ?",
                                  (office.ids["张三"],)).fetchone()[0]
-    assert accounts.shown(admin, "id_number", number) == number[:6] + "********" + number[-4:]
-    assert accounts.shown(admin, "phone", "13912345678") == "13912345678"
-    assert accounts.shown(district, "phone", "13912345678") == "139****5678"
+    listed = masking.LIST
+    assert masking.show(admin, "id_number", number, listed) == number[:6] + "********" + number[-4:]
+    assert masking.show(admin, "phone", "13912345678", listed) == "13912345678"
+    assert masking.show(district, "phone", "13912345678", listed) == "139****5678"
     assert accounts.reveal(office, "residents", office.ids["张三"], "id_number") == number
     last = audit.rows(office, action="reveal")[0]
     assert last.actor == "admin" and "证件号码" in last.detail

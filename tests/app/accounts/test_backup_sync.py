@@ -9,7 +9,7 @@ from nacl.pwhash import argon2id
 from app import registry
 from app.accounts import backup
 from app.database import open_community_db
-from app.sync import engine
+from app.sync import engine, enrollment
 from db import sync as store
 from tests.app.sync.test_sync import names, node, send, world  # noqa: F401  (fixture)
 from tests.conftest import make_id
@@ -18,8 +18,18 @@ FAST_KDF = (argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
 
 
 def reenroll(community, district, stick):
+    """A restored node replaces an enrolled one: its request waits until the district
+    operator confirms it (app.sync.enrollment), then the answer goes back."""
     shutil.rmtree(stick, ignore_errors=True)
-    return engine.enroll_by_files(community, district, stick)
+    request, _spoken = engine.write_enroll_request(community, stick)
+    seen = engine.read_enroll_request(request)
+    assert engine.accept_enroll_request(district, seen) == "pending"
+    assert seen.reason == "从备份恢复"
+    (waiting,) = enrollment.pending(district)
+    enrollment.confirm(district, waiting.id)
+    engine.accept_enroll_response(community,
+                                  engine.write_enroll_response(district, seen.node_id, stick))
+    return seen
 
 
 def test_restored_community_reenrolls_and_continues_under_a_new_node(world, tmp_path):  # noqa: F811
@@ -53,10 +63,9 @@ def test_restored_community_reenrolls_and_continues_under_a_new_node(world, tmp_
     assert outcomes[0].status in ("applied", "duplicate")    # no "missing earlier bundle"
     _paths, outcomes = send(district, a, tmp_path / "6")
     assert outcomes[0].status in ("applied", "duplicate")
-    # The district never sends a community its own rows back (it does not re-log what it
-    # applies), so the work done after the backup stays at the district only; the restore
-    # message tells the office to re-enter it (docs/decisions.md).
-    assert "赵六" in names(district) and "赵六" not in names(a)
+    # The work done after the backup that had reached the district comes back: the district
+    # answers the replacing node with a snapshot of all it holds for the community.
+    assert "赵六" in names(district) and "赵六" in names(a)
     assert not engine.needs_reenrollment(a)
     # Work after the restore reaches the district under the new node.
     registry.add_resident(a, {"household_id": household, "name": "钱七",

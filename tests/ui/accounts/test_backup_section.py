@@ -88,7 +88,7 @@ def test_backup_now_then_restore_through_the_settings_page(qtbot, window, commun
         return True
 
     monkeypatch.setattr(section, "confirm_restore", confirm)
-    monkeypatch.setattr(section, "ask_passphrase", lambda: PASS)
+    monkeypatch.setattr(section, "ask_passphrase", lambda *_prompt: PASS)
     task = section.restore_from(info.path)
     assert task is not None
     qtbot.waitUntil(lambda: getattr(window, "restore_staged", False), timeout=30000)
