@@ -21,11 +21,16 @@ $(DEMO): | $(STAMP)
 run: $(STAMP) $(DEMO)
 	$(VENV)/bin/griddesk --db $(DEMO)
 
-test: $(STAMP)
+# system-deps every time: CUPS and CUPS-PDF for the printing tests also on an existing venv.
+# The tests start cupsd themselves when it is not running (tests/cups_queue.py).
+test: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
+system-deps:
+	@bash scripts/system-deps.sh
+
 # Every benchmark, or some: make bench BENCH="sync printing"
-BENCH ?= registry sync printing pairing excel audit backup at_rest
+BENCH ?= registry sync printing pairing excel audit backup at_rest hub
 bench: $(STAMP)
 	for b in $(BENCH); do echo "== bench/$$b.py"; \
 		QT_QPA_PLATFORM=offscreen $(PY) bench/$$b.py || exit 1; done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian libraries Qt needs (offscreen and on screen) and the tools the
-# tests use, when they are missing and we may install them. Safe to run again.
+# tests use (poppler, CUPS with CUPS-PDF), when they are missing and we may install them.
+# Safe to run again; quick when nothing is missing (make test runs it every time).
 set -euo pipefail
 need=()
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -20,6 +21,11 @@ have_lib libfontconfig.so.1 || need+=(libfontconfig1)
 have_lib libdbus-1.so.3     || need+=(libdbus-1-3)
 command -v objdump >/dev/null || need+=(binutils)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+# Printing tests: a real CUPS queue with the CUPS-PDF backend (tests/cups_queue.py starts
+# cupsd when it is not running and adds the queue).
+command -v lp >/dev/null        || need+=(cups-client)
+command -v cupsd >/dev/null || [ -x /usr/sbin/cupsd ] || need+=(cups-daemon)
+[ -e /usr/lib/cups/backend/cups-pdf ] || need+=(printer-driver-cups-pdf)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "Missing system packages: ${need[*]} (install them with your package manager)" >&2

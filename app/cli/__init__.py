@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import audit as audit_cli
 
     audit_cli.add_commands(sub)
+    from app.cli import verify as verify_cli
+
+    verify_cli.add_commands(sub)
     return parser
 
 
@@ -119,6 +122,10 @@ def _run_command(args: argparse.Namespace) -> int:
 
     if args.command in backup_cli.COMMANDS:
         return backup_cli.run(args)
+    from app.cli import verify as verify_cli
+
+    if args.command in verify_cli.COMMANDS:
+        return verify_cli.run(args)
     raise ValueError(f"unknown command {args.command}")
 
 

@@ -1,5 +1,5 @@
 """`griddesk print …`: printed forms as PDF files from the command line (the same PDFs the
-window previews and prints)."""
+window previews and prints), or sent as that PDF to a printer's queue (`--printer NAME`)."""
 
 from __future__ import annotations
 
@@ -26,17 +26,47 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                "不写则打印全部楼栋")
     pairings.add_argument("--cards", action="store_true",
                           help="打印党员联系卡（每张A4十张，带裁切线），而不是公示")
-    pairings.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    add_output(pairings)
     notices = psub.add_parser("notices", help="居家隔离告知书（含回执）、承诺书、观察卡、封条、"
                                               "楼口公示，每个案例一套")
     add_common(notices)
     notices.add_argument("--case", action="append", required=True, dest="cases",
                          help="案例ID；可重复，多个案例合成一个PDF")
-    notices.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    add_output(notices)
     release = psub.add_parser("release", help="解除居家隔离通知书（含存根和二维码）")
     add_common(release)
     release.add_argument("--case", required=True, dest="case", help="已解除案例的ID")
-    release.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    add_output(release)
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """--out FILE (a PDF file) or --printer NAME (sent to that printer's queue as the PDF
+    itself), one of them; with --printer, --copies and --duplex."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, help="输出的 PDF 文件")
+    where.add_argument("--printer", metavar="NAME",
+                       help="直接发送到这台打印机（打印队列名，见 lpstat -e）")
+    parser.add_argument("--copies", type=int, default=1, help="份数（与 --printer 一起用）")
+    parser.add_argument("--duplex", action="store_true", help="双面打印（长边翻页）")
+
+
+def deliver(args: argparse.Namespace, data: bytes, title: str) -> str:
+    """Write the PDF to --out or send it to --printer; returns where it went (for the log).
+    Raises DocumentSaveError or PrinterError with the Chinese message."""
+    from app.documents import printer
+    from app.documents.page import save_pdf
+
+    if args.printer is None:
+        save_pdf(data, args.out)
+        return str(args.out.resolve())
+    job = printer.send_pdf(data, args.printer, copies=args.copies, title=title,
+                           sides=printer.LONG_EDGE if args.duplex else printer.ONE_SIDED)
+    return job.printer
+
+
+def said_where(args: argparse.Namespace) -> str:
+    return (f"已发送到打印机“{args.printer}”" + (f"（{args.copies} 份）" if args.copies > 1 else "")
+            if args.printer is not None else f"→ {args.out}")
 
 
 def resolve_buildings(db: sqlite_utils.Database, wanted: list[str]) -> list[str]:
@@ -63,7 +93,8 @@ def resolve_buildings(db: sqlite_utils.Database, wanted: list[str]) -> list[str]
 
 def run_isolation(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
     """`print notices` / `print release`: the PDF is written, then the print is logged."""
-    from app.documents.page import DocumentSaveError, save_pdf
+    from app.documents.page import DocumentSaveError
+    from app.documents.printer import PrinterError
     from app.documents.templates import TemplateError
     from app.isolation import printing as isolation_print
 
@@ -76,14 +107,15 @@ def run_isolation(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
             result = isolation_print.release_pdf(db, args.case.strip())
             what = "解除通知书"
         data, issued = result
-        save_pdf(data, args.out)
-    except (FormError, TemplateError, DocumentSaveError) as exc:
+        target = deliver(args, data, what)
+    except (FormError, TemplateError, DocumentSaveError, PrinterError) as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    isolation_print.record_print(db, issued, copies=1, target=str(args.out.resolve()),
-                                 by=isolation_print.current_user(db), pdf=data)
+    # Logged only now: the file is written or the queue holds the whole job.
+    isolation_print.record_print(db, issued, copies=args.copies if args.printer else 1,
+                                 target=target, by=isolation_print.current_user(db), pdf=data)
     serials = list(dict.fromkeys(i.serial for i in issued))
-    print(f"已生成{what} → {args.out}（编号 {serials[0]}" +
+    print(f"已生成{what} {said_where(args)}（编号 {serials[0]}" +
           (f" 等 {len(serials)} 个" if len(serials) > 1 else "") + "）")
     return 0
 
@@ -96,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
-    from app.documents.page import DocumentSaveError, save_pdf
+    from app.documents.page import DocumentSaveError
+    from app.documents.printer import PrinterError
     from app.pairing import forms as pairing_forms
 
     try:
@@ -112,12 +145,9 @@ def _run(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
         else:
             data = pairing_forms.notice_board_pdf(db, buildings)
             what = f"楼栋党员联系户公示（{len(buildings)} 栋楼）"
-        save_pdf(data, args.out)
-    except FormError as exc:
+        deliver(args, data, what)
+    except (FormError, DocumentSaveError, PrinterError) as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    except DocumentSaveError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    print(f"已生成{what} → {args.out}")
+    print(f"已生成{what} {said_where(args)}")
     return 0

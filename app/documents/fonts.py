@@ -1,6 +1,7 @@
 """Fonts for printed forms: the office's own FangSong/SimSun (and 小标宋/黑体 for titles) when the
-PC has them, else the bundled LXGW WenKai; every character is drawn in the first font that has
-it, so a rare name character missing from 仿宋 still prints instead of a box."""
+PC has them, else the bundled 朱雀仿宋 (Zhuque Fangsong); every character is drawn in the first
+font that has it, so a rare name character missing from 仿宋 still prints instead of a box (the
+bundled LXGW WenKai, which covers nearly all of them, is always in the fallback chain)."""
 
 from __future__ import annotations
 
@@ -20,22 +21,40 @@ from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 
-BUNDLED_FONT = "fonts/LXGWWenKai-Regular.ttf"
+BUNDLED_FONT = "fonts/ZhuqueFangsong-Regular.ttf"       # 仿宋 for body and titles (OFL)
+BUNDLED_FALLBACK = "fonts/LXGWWenKai-Regular.ttf"       # rare characters, ℃ and ①② (OFL)
 FONT_DIRS_ENV = "GRIDDESK_FONT_DIRS"   # os.pathsep-separated folders instead of the usual ones
 
 # Office fonts by role, best first: (label, file names, index inside a .ttc). Commercial fonts
 # (方正小标宋, 仿宋_GB2312) are used when installed and never shipped. ReportLab embeds only
 # TrueType-outline (glyf) fonts: OpenType/CFF files (Noto CJK, Source Han) are skipped.
+# Windows (simfang/simsun/simhei), WPS, 方正 (FZ*: the _GBK and 简体 files shipped with UOS and
+# Kylin), the CESI fonts of 中标麒麟/UOS government images, and 思源 when a TrueType build is
+# installed. File names are compared without case, in every font folder and its subfolders.
 OFFICE_FONTS: dict[str, tuple[tuple[str, tuple[str, ...], int], ...]] = {
     "body": (
-        ("仿宋_GB2312", ("仿宋_GB2312.ttf", "fs_gb2312.ttf", "fangsong_gb2312.ttf"), 0),
-        ("仿宋", ("simfang.ttf", "仿宋.ttf"), 0),
+        ("仿宋_GB2312", ("仿宋_GB2312.ttf", "fs_gb2312.ttf", "fangsong_gb2312.ttf",
+                        "simfang_gb2312.ttf"), 0),
+        ("方正仿宋", ("fzfsjw.ttf", "fzfsk.ttf", "fzfs_gbk.ttf", "方正仿宋_gbk.ttf",
+                     "方正仿宋简体.ttf", "fzfangsong-z02s.ttf", "fzfsjt.ttf"), 0),
+        ("仿宋", ("simfang.ttf", "仿宋.ttf", "fangsong.ttf"), 0),
+        ("CESI仿宋", ("cesi_fs_gb2312.ttf", "cesi_fs_gb18030.ttf", "cesi_fs_gb13000.ttf"), 0),
         ("华文仿宋", ("stfangso.ttf",), 0),
-        ("宋体", ("simsun.ttc", "simsun.ttf"), 0),
+        ("宋体", ("simsun.ttc", "simsun.ttf", "宋体.ttf"), 0),
+        ("方正书宋", ("fzssjw.ttf", "fzssk.ttf", "方正书宋_gbk.ttf", "方正书宋简体.ttf"), 0),
+        ("CESI宋体", ("cesi_ss_gb2312.ttf", "cesi_ss_gb18030.ttf"), 0),
+        ("思源宋体", ("sourcehanserifsc-regular.ttf", "sourcehanserifcn-regular.ttf",
+                     "sourcehanserif-regular.ttf"), 0),
     ),
     "title": (
-        ("方正小标宋简体", ("fzxbsjw.ttf", "方正小标宋简体.ttf", "fzxbsjw--gb1-0.ttf"), 0),
+        ("方正小标宋简体", ("fzxbsjw.ttf", "方正小标宋简体.ttf", "fzxbsjw--gb1-0.ttf",
+                          "fzxbsk.ttf", "方正小标宋_gbk.ttf"), 0),
+        ("CESI小标宋", ("cesi_xbs_gb2312.ttf", "cesi_xbs_gb18030.ttf"), 0),
         ("黑体", ("simhei.ttf", "黑体.ttf"), 0),
+        ("方正黑体", ("fzhtjw.ttf", "fzhtk.ttf", "方正黑体_gbk.ttf", "方正黑体简体.ttf"), 0),
+        ("CESI黑体", ("cesi_ht_gb2312.ttf", "cesi_ht_gb18030.ttf"), 0),
+        ("思源宋体 Heavy", ("sourcehanserifsc-heavy.ttf", "sourcehanserifcn-heavy.ttf"), 0),
+        ("思源黑体", ("sourcehansanssc-bold.ttf", "sourcehansanscn-bold.ttf"), 0),
     ),
 }
 # Glyf CJK fonts that commonly exist, tried per character after the chosen ones: SimSun-ExtB
@@ -59,7 +78,7 @@ def font_dirs() -> list[Path]:
                 Path("/Library/Fonts"), home / "Library" / "Fonts"]
     return [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
             home / ".local" / "share" / "fonts", home / ".fonts",
-            Path("/opt/kingsoft/wps-office/office6/fonts")]
+            Path("/opt/kingsoft/wps-office/office6/fonts"), Path("/usr/share/wps-office/fonts")]
 
 
 def _font_files(dirs: list[Path]) -> dict[str, Path]:
@@ -127,7 +146,8 @@ class FontSet:
 
     @property
     def title_is_body(self) -> bool:
-        """No separate title font: titles are emboldened by stroking the body font."""
+        """No separate title face on this PC: titles are set in the body face, at size (never
+        stroked to look bold: a stroked outline fills the counters of dense hanzi)."""
         return self.title.name == self.body.name
 
     # role → character → (font name, advance at 1 pt): looked up once per character, so a
@@ -199,14 +219,17 @@ class FontSet:
 
 
 @lru_cache(maxsize=8)
-def _font_set(dirs: tuple[str, ...], bundled: str) -> FontSet:
+def _font_set(dirs: tuple[str, ...], bundled: str, bundled_fallback: str) -> FontSet:
     files = _font_files([Path(d) for d in dirs])
-    bundled_font = _register(bundled, 0, "霞鹜文楷", "bundled")
-    if bundled_font is None:
-        raise RuntimeError(f"the bundled font is missing or damaged: {bundled}")
+    bundled_font = _register(bundled, 0, "朱雀仿宋", "bundled")
+    rare = _register(bundled_fallback, 0, "霞鹜文楷", "bundled")
+    if bundled_font is None or rare is None:
+        raise RuntimeError(f"a bundled font is missing or damaged: {bundled}, {bundled_fallback}")
     body = _first("body", files) or bundled_font
     title = _first("title", files) or body
-    fallbacks = [bundled_font] if body is not bundled_font else []
+    # After an office 仿宋: the bundled 仿宋 (the same style for what it lacks), then WenKai,
+    # which covers nearly every rare name character.
+    fallbacks = [f for f in (bundled_font, rare) if f is not body]
     for file_name in FALLBACK_FILES:
         path = files.get(file_name)
         if path and all(f.path != path for f in (body, title, *fallbacks)):
@@ -218,4 +241,5 @@ def _font_set(dirs: tuple[str, ...], bundled: str) -> FontSet:
 
 def document_fonts() -> FontSet:
     """The fonts of this PC for printed forms (looked up once per process and font folders)."""
-    return _font_set(tuple(str(d) for d in font_dirs()), str(resource_path(BUNDLED_FONT)))
+    return _font_set(tuple(str(d) for d in font_dirs()), str(resource_path(BUNDLED_FONT)),
+                     str(resource_path(BUNDLED_FALLBACK)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,17 @@ SIZE_4 = 14      # 四号
 SIZE_SMALL_4 = 12
 SIZE_5 = 10.5    # 五号
 
+# The GB/T 9704 grid of an official document's body: 22 lines of 28 characters in the type
+# area. 28 characters of 三号 (448 pt) are wider than 156 mm (442 pt): lines are broken on a
+# 15.75 pt pitch and drawn at 16 pt, justified, as Word's document grid does.
+GRID_CHARS, GRID_LINES = 28, 22
+BODY_SIZE = SIZE_3
+BODY_PITCH = TYPE_W / GRID_CHARS                 # 15.75 pt a character
+BODY_LEADING = TYPE_H / GRID_LINES               # 28.99 pt a line
+
+# Runs a justified line never spreads inside: numbers and Latin words with their joiners.
+_LATIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9.:/@%+\-]*[A-Za-z0-9]|[A-Za-z0-9])")
+
 INK = (0, 0, 0)
 GUIDE = (0.55, 0.55, 0.55)
 
@@ -48,32 +60,62 @@ class Pen:
         return self.fonts.width(text, size, role)
 
     def text(self, x: float, y: float, text: str, size: float, *, role: str = "body",
-             align: str = "left", bold: bool = False) -> float:
-        """One line at baseline y; align left/center/right on x. Returns its width."""
-        width = self.width(text, size, role)
+             align: str = "left", bold: bool = False, spacing: float = 0.0) -> float:
+        """One line at baseline y; align left/center/right on x. Returns its width.
+        `bold`: a small label stroked as well as filled (no face here has a bold); titles are
+        never stroked: they are set in the title face (黑体/小标宋 when the PC has one).
+        `spacing`: points added after every character but the last (PDF Tc), to justify."""
+        width = self.width(text, size, role) + spacing * max(0, len(text) - 1)
         if align == "center":
             x -= width / 2
         elif align == "right":
             x -= width
         c = self.canvas
-        # Without a real title face, the body face is stroked as well as filled: a heavier
-        # line that reads as a title, since the bundled font has no bold. The render mode is
-        # graphics state that outlives the text object, so it lives inside saveState().
-        fake_bold = bold or (role == "title" and self.fonts.title_is_body)
-        if fake_bold:
+        # The render mode and Tc are graphics state that outlive the text object, so a
+        # stroked label lives inside saveState() and Tc is set back to 0 in the same object.
+        if bold:
             c.saveState()
             c.setLineWidth(size * 0.03)
         for name, run in self.fonts.runs(text, role):
             t = c.beginText(x, y)
             t.setFont(name, size)
-            if fake_bold:
+            if bold:
                 t.setTextRenderMode(2)
+            if spacing:
+                t.setCharSpace(spacing)
             t.textOut(run)
+            if spacing:
+                t.setCharSpace(0)
             c.drawText(t)
-            x += c.stringWidth(run, name, size)
-        if fake_bold:
+            x += c.stringWidth(run, name, size) + spacing * len(run)
+        if bold:
             c.restoreState()
         return width
+
+    def justified(self, x: float, y: float, line: str, width: float, size: float, *,
+                  last: bool = False, pitch: float | None = None, role: str = "body") -> None:
+        """A line of a paragraph (两端对齐): a full line is spread or pressed so its last
+        character ends at x + width; a paragraph's last line keeps the grid's pitch (or the
+        font's) and stays short."""
+        # The space goes between characters, never inside a number or a Latin word
+        # (2026, 13700001111, GZ-00012 keep their own spacing).
+        segments = _LATIN.split(line)
+        gaps = len(line) - 1 - sum(len(seg) - 1 for seg in segments[1::2])
+        if gaps < 1:
+            self.text(x, y, line, size, role=role)
+            return
+        fill = (width - self.width(line, size, role)) / gaps
+        # A last line on the grid's pitch, pressed only if it would pass the edge.
+        spacing = min(min(0.0, pitch - size) if pitch else 0.0, fill) if last else fill
+        if len(segments) == 1:
+            self.text(x, y, line, size, role=role, spacing=spacing)
+            return
+        for k, seg in enumerate(segments):
+            if not seg:
+                continue
+            latin = k % 2 == 1
+            self.text(x, y, seg, size, role=role, spacing=0.0 if latin else spacing)
+            x += self.width(seg, size, role) + spacing * (1 if latin else len(seg))
 
     def lines(self, text: str, width: float, size: float, role: str = "body") -> list[str]:
         return break_lines(text, width, lambda s: self.width(s, size, role))
@@ -82,13 +124,19 @@ class Pen:
                   leading: float | None = None, indent: bool = False,
                   align: str = "left") -> float:
         """Lines of text from baseline y down; returns the baseline after the last line.
-        `indent`: two full-width spaces before the first line, as Chinese paragraphs start."""
+        `indent`: two full-width spaces before the first line, as Chinese paragraphs start.
+        `align="justify"`: full lines end at the right edge, the last one short."""
         leading = leading or size * 1.8
         if indent:
             text = "\u3000\u3000" + text
-        for line in self.lines(text, width, size):
-            ax = x + width / 2 if align == "center" else x + width if align == "right" else x
-            self.text(ax, y, line, size, align=align)
+        lines = self.lines(text, width, size)
+        for k, line in enumerate(lines):
+            if align == "justify":
+                self.justified(x, y, line, width, size, last=k == len(lines) - 1)
+            else:
+                ax = x + width / 2 if align == "center" else x + width if align == "right" \
+                    else x
+                self.text(ax, y, line, size, align=align)
             y -= leading
         return y
 
@@ -100,9 +148,14 @@ class Pen:
         return size
 
 
-def new_canvas(title: str, subject: str = "") -> tuple[Canvas, io.BytesIO]:
+def new_canvas(title: str, subject: str = "", fonts: FontSet | None = None
+               ) -> tuple[Canvas, io.BytesIO]:
+    """An A4 canvas whose pages start in the (embedded) body font: ReportLab otherwise opens
+    every page with a Helvetica that is named but not embedded, which a PDF/A checker or a
+    print shop refuses."""
     buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=A4, pageCompression=1)
+    c = Canvas(buffer, pagesize=A4, pageCompression=1,
+               initialFontName=(fonts or document_fonts()).body.name)
     c.setTitle(title)
     c.setAuthor("社区网格通")
     c.setCreator("社区网格通 GridDesk")

@@ -5,14 +5,18 @@ An office adjusts the wording by putting its own copy of a file in the data fold
 
 A template is checked before anything is drawn: a field the program does not know, a key the
 form needs that is missing, or a file TOML cannot read is refused with a Chinese message naming
-the file (and the field), so a form is never printed with a blank where a word should be."""
+the file (and the field), so a form is never printed with a blank where a word should be.
+
+A file may end with tables (`[name]`) of the same kind of values: a form uses them for wording
+chosen by the case (the phrase of each reason, the rules of one kind of case), see
+`Template.table` and `Template.variant`."""
 
 from __future__ import annotations
 
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +41,8 @@ class Template:
     path: Path
     values: Mapping[str, str | tuple[str, ...]]
     fields: frozenset[str]           # every field named anywhere in the file
+    # [name] tables at the end of the file: name → key → text (or list of texts).
+    tables: Mapping[str, Mapping[str, str | tuple[str, ...]]] = field(default_factory=dict)
 
     def text(self, key: str, context: Mapping[str, str]) -> str:
         value = self.values[key]
@@ -51,6 +57,17 @@ class Template:
 
     def has(self, key: str) -> bool:
         return key in self.values
+
+    def table(self, name: str) -> Mapping[str, str | tuple[str, ...]]:
+        """The [name] table of the file (empty when there is none)."""
+        return self.tables.get(name, {})
+
+    def variant(self, name: str) -> Template:
+        """This template with the keys of its [name] table in place of the top-level ones
+        (itself when it has no such table)."""
+        if name not in self.tables:
+            return self
+        return replace(self, values={**self.values, **self.tables[name]})
 
 
 _FORMATTER = string.Formatter()
@@ -91,30 +108,39 @@ def parse_template(form: str, path: Path, known: Iterable[str], required: Iterab
         raise TemplateError(f"表单模板“{path}”格式有误：{exc}。"
                             "请对照程序自带的模板修改。") from exc
     known = set(known)
-    values: dict[str, str | tuple[str, ...]] = {}
     used: set[str] = set()
-    for key, value in raw.items():
-        if isinstance(value, str):
-            items: tuple[str, ...] = (value,)
-            values[key] = value
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            items = tuple(value)
-            values[key] = items
-        else:
-            raise TemplateError(f"模板“{path}”中“{key}”一项应为文字或文字列表（用引号括起）。")
-        for item in items:
-            for name in _fields_of(item, path, key):
-                if name not in known:
-                    raise TemplateError(
-                        f"模板“{path}”中“{key}”一项用了未知字段“{{{name}}}”，"
-                        "程序无法填写，没有打印。请改正字段名或删去它；可用的字段有："
-                        + "、".join(f"{{{k}}}" for k in sorted(known)) + "。")
-                used.add(name)
+
+    def entries(table: Mapping[str, Any], where: str) -> dict[str, str | tuple[str, ...]]:
+        values: dict[str, str | tuple[str, ...]] = {}
+        for key, value in table.items():
+            label = f"{where}{key}"
+            if isinstance(value, str):
+                items: tuple[str, ...] = (value,)
+                values[key] = value
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                items = tuple(value)
+                values[key] = items
+            else:
+                raise TemplateError(
+                    f"模板“{path}”中“{label}”一项应为文字或文字列表（用引号括起）。")
+            for item in items:
+                for name in _fields_of(item, path, label):
+                    if name not in known:
+                        raise TemplateError(
+                            f"模板“{path}”中“{label}”一项用了未知字段“{{{name}}}”，"
+                            "程序无法填写，没有打印。请改正字段名或删去它；可用的字段有："
+                            + "、".join(f"{{{k}}}" for k in sorted(known)) + "。")
+                    used.add(name)
+        return values
+
+    values = entries({k: v for k, v in raw.items() if not isinstance(v, dict)}, "")
+    tables = {name: entries(table, f"[{name}] ") for name, table in raw.items()
+              if isinstance(table, dict)}
     missing = [k for k in required if k not in values]
     if missing:
         raise TemplateError(f"模板“{path}”缺少“{'”“'.join(missing)}”一项，没有打印。"
                             "请对照程序自带的模板补上。")
-    return Template(form, path, values, frozenset(used))
+    return Template(form, path, values, frozenset(used), tables)
 
 
 def template_path(family: str, form: str) -> Path:

@@ -1,6 +1,6 @@
 """Chinese line breaking for printed forms: any character may end a line, except that closing
-punctuation never starts one and opening punctuation never ends one (禁则), and runs of Latin
-letters and digits (phones, door numbers, 3-2-501) stay whole."""
+punctuation never starts one and opening punctuation never ends one (禁则), and dates, door
+numbers, phones and serial numbers (2026年11月29日, 5号楼2单元2702, 3-2-501) stay whole."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from collections.abc import Callable
 NO_LINE_START = frozenset("，。、；：？！）」》』】〕〉”’…—·％,.;:?!)]}%℃")
 NO_LINE_END = frozenset("（「《『【〔〈“‘([{")
 
-# A run that must not be split: a number with its 年/月/日/号 (a date may break after 年 or 月,
-# never inside 20日), Latin letters and digits with the joiners numbers carry, including
-# ranges of doors (701至1002, 3~5).
-_UNIT = re.compile(r"\d+[年月日号]|[A-Za-z0-9]+(?:[-./:@+~～至][A-Za-z0-9]+)*|\s+|.", re.DOTALL)
+# A run that must not be split: a whole date (2026年11月29日, 11月29日, 2026年11月), a door
+# (5号楼2单元2702, 2单元2702室), a number with its unit (20日, 7天, 3号), Latin letters and
+# digits with the joiners numbers carry (phones, serials 410102007003-2026-GZ-00012, ranges of
+# doors 701至1002, 3~5).
+_DATE = r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日"
+_DOOR = (r"\d+[A-Za-z]?(?:号楼|号院|栋|幢|座)(?:\d+单元)?(?:\d+[A-Za-z]?(?:室|号|户)?)?"
+         r"|\d+单元\d+[A-Za-z]?(?:室|号|户)?")
+_UNIT = re.compile(rf"{_DATE}|{_DOOR}|\d+[年月日号天次人]"
+                   r"|[A-Za-z0-9]+(?:[-./:@+~～至][A-Za-z0-9]+)*|\s+|.", re.DOTALL)
+
+# Where a run too long for a line may be cut: after each number and what follows it.
+_PIECE = re.compile(r"\d+\D*|\D+")
 
 Measure = Callable[[str], float]
 
@@ -38,13 +46,17 @@ def break_lines(text: str, width: float, measure: Measure) -> list[str]:
 
 
 def _split_long(unit: str, width: float, measure: Measure) -> list[str]:
-    """A Latin run wider than a whole line, cut by characters."""
+    """A run wider than a whole line: cut after a number's unit (2026年｜11月｜20日), else by
+    characters."""
     parts, current = [], ""
-    for ch in unit:
-        if current and measure(current + ch) > width:
+    pieces = _PIECE.findall(unit)
+    if any(measure(piece) > width for piece in pieces):
+        pieces = list(unit)
+    for piece in pieces:
+        if current and measure(current + piece) > width:
             parts.append(current)
             current = ""
-        current += ch
+        current += piece
     return [*parts, current] if current else parts
 
 

@@ -22,8 +22,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import escapePDF
 
+from app.accounts import Session, masking
 from app.documents.fonts import FontSet, document_fonts
 from app.documents.page import (
+    BODY_LEADING,
+    BODY_PITCH,
+    BODY_SIZE,
     GUIDE,
     MARGIN_LEFT,
     PAGE_H,
@@ -40,9 +44,11 @@ from app.documents.page import (
     cn_date,
     new_canvas,
 )
+from app.documents.seal import seal_centres
 from app.documents.templates import Template, TemplateError, load_template
 from app.documents.typography import break_lines
 from app.errors import FormError
+from app.isolation import REASONS
 
 FAMILY = "isolation"
 NOTICE_SET = ("notice", "pledge", "card", "seal", "board")
@@ -73,6 +79,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "unit": ("单元", "请在案例中选择隔离所在的住户"),
     "door": ("门牌号", "请在案例中选择隔离所在的住户"),
     "reason": ("管控原因", "请在案例中填写原因"),
+    "reason_phrase": ("管控原因", "请在案例中填写原因"),
     "origin": ("来源地", "请在案例中填写从何处来"),
     "arrived": ("抵达日期", "请在案例中填写抵达日期"),
     "start": ("开始日期", "请在案例中填写开始日期"),
@@ -102,7 +109,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
                "consequences", "contacts", "signer", "cut", "receipt_title", "receipt",
                "receipt_sign"),
     "pledge": ("title", "table", "intro", "promises", "closing", "sign"),
-    "card": ("title", "header", "columns", "day", "note"),
+    "card": ("title", "header", "columns", "day", "note", "signer"),
     "seal": ("heading", "lines", "warning", "stamp"),
     "board": ("title", "body", "thanks", "contacts", "privacy", "signer"),
     "release": ("title", "stub_title", "stub", "stub_sign", "cut", "salutation", "body",
@@ -111,6 +118,20 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
                 "basis_tests", "basis_symptoms", "trio", "signer"),
 }
 TEST_RESULTS = {"pending": "结果待出", "negative": "阴性", "positive": "阳性"}
+# Home health monitoring is not home isolation (DOMAIN.md): a form's [home_monitoring] table
+# carries the wording of that kind, in place of the top-level keys (which read for 居家隔离).
+KIND_TABLES = ("home_isolation", "home_monitoring")
+KIND_REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
+    "notice": {"home_monitoring": ("rules", "consequences")},
+    "pledge": {"home_monitoring": ("promises",)},
+}
+# A reason is a noun (密切接触者) and never follows 因; a template says {reason_phrase}, the
+# phrase its [reasons] table gives the case's reason (被判定为密切接触者). A reason typed by
+# hand that the table does not know reads `reason_person` (系{reason}) when it names a kind of
+# person, else `reason_other` (因{reason}).
+REASON_TABLE = "reasons"
+REASON_FALLBACKS = ("reason_person", "reason_other")
+PERSON_ENDINGS = ("者", "人员", "员", "人", "密接")
 
 
 def known_fields(form: str) -> frozenset[str]:
@@ -129,17 +150,77 @@ def load_form_template(form: str) -> Template:
             raise TemplateError(
                 f"模板“{template.path}”用了字段“{{{private[0]}}}”：楼口公示张贴在楼栋入口，"
                 "不能印姓名、身份证号或电话，没有打印。请从模板中删去该字段。")
-        return template
-    return load_template(FAMILY, form, known_fields(form), REQUIRED_KEYS[form])
+    else:
+        template = load_template(FAMILY, form, known_fields(form), REQUIRED_KEYS[form])
+    _check_wording(form, template)
+    return template
 
 
-def mask_id(id_number: str | None) -> str | None:
-    """410102********123X: the first six and last four characters, as lists and forms show."""
-    if not id_number:
+def _texts_of(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+def _check_wording(form: str, t: Template) -> None:
+    """The tables of a template: kinds' wording and reasons' phrases (see KIND_TABLES,
+    REASON_TABLE); and no reason glued to 因."""
+    where = f"模板“{t.path}”"
+    for name in t.tables:
+        if name not in (*KIND_TABLES, REASON_TABLE):
+            raise TemplateError(
+                f"{where}中的“[{name}]”不是本程序认得的一节，没有打印。可用的有："
+                + "、".join(f"[{n}]" for n in (*KIND_TABLES, REASON_TABLE)) + "。")
+    for kind in KIND_TABLES:
+        table = t.table(kind)
+        for key in table:
+            if key not in t.values:
+                raise TemplateError(
+                    f"{where}“[{kind}]”一节中的“{key}”在文件开头没有对应的一项，没有打印。"
+                    "这一节只能替换已有的项，请改正名称。")
+        missing = [k for k in KIND_REQUIRED.get(form, {}).get(kind, ()) if k not in table]
+        if missing:
+            raise TemplateError(
+                f"{where}缺少“[{kind}]”一节的“{'”“'.join(missing)}”：{KIND_NAMES[kind]}"
+                "与居家隔离的要求不同，须单独写明，没有打印。请对照程序自带的模板补上。")
+    # reason_other (因{reason}) is for a reason typed by hand that is not a noun.
+    wording = [(key, text) for key, value in t.values.items() if key not in REASON_FALLBACKS
+               for text in _texts_of(value)]
+    wording += [(f"[{kind}] {key}", text) for kind in KIND_TABLES
+                for key, value in t.table(kind).items() for text in _texts_of(value)]
+    for key, text in wording:
+        if "因{reason}" in text:
+            raise TemplateError(
+                f"{where}中“{key}”一项写作“因{{reason}}”：原因是名词（如“密切接触者”），"
+                "不能直接接在“因”后面，没有打印。请改写为“{reason_phrase}”，"
+                "并在文件末尾的“[reasons]”一节写明每种原因的说法。")
+    if "reason_phrase" not in t.fields:
+        return
+    phrases = t.table(REASON_TABLE)
+    missing = [r for r in REASONS if r not in phrases]
+    missing += [k for k in REASON_FALLBACKS if k not in t.values]
+    if missing:
+        raise TemplateError(
+            f"{where}用了“{{reason_phrase}}”，但没有写明管控原因“{'”“'.join(missing)}”"
+            "的说法，没有打印。请在文件末尾的“[reasons]”一节补上，例如："
+            "\"密切接触者\" = \"被判定为密切接触者\"。")
+    for key, value in [*phrases.items(), *((k, t.values[k]) for k in REASON_FALLBACKS)]:
+        if not isinstance(value, str):
+            raise TemplateError(f"{where}中原因“{key}”的说法应为一段文字。")
+
+
+def reason_phrase(t: Template, reason: str | None, context: Mapping[str, str | None]
+                  ) -> str | None:
+    """How a form says why the case is at home: the phrase of its reason in the template's
+    [reasons] table; a reason typed by hand reads 系{reason} (a kind of person) or
+    因{reason} (anything else), as the template's reason_person / reason_other say."""
+    reason = (reason or "").strip()
+    if not reason:
         return None
-    if len(id_number) <= 10:
-        return id_number[:2] + "*" * max(0, len(id_number) - 4) + id_number[-2:]
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+    phrase = t.table(REASON_TABLE).get(reason)
+    if phrase is None:
+        phrase = t.values[REASON_FALLBACKS[0] if reason.endswith(PERSON_ENDINGS)
+                          else REASON_FALLBACKS[1]]
+    assert isinstance(phrase, str)
+    return phrase.format_map({**context, "reason": reason})
 
 
 def _sex(sex: str | None, id_number: str | None) -> str | None:
@@ -167,6 +248,7 @@ class CaseSheet:
     release_basis: tuple[str, ...] = ()
     serials: dict[str, str] = field(default_factory=dict)      # form → serial
     printed: dict[str, int] = field(default_factory=dict)      # form → earlier prints
+    qr: str = ""          # the release form's signed QR text (app.isolation.verify)
 
     @property
     def name(self) -> str:
@@ -185,6 +267,8 @@ class CaseSheet:
             parts = [wording.text(key, ctx) for code, key in basis.items()
                      if code in self.release_basis]
             ctx["release_basis"] = "，".join(parts) if parts else None
+        if "reason_phrase" in template.fields:
+            ctx["reason_phrase"] = reason_phrase(template, ctx.get("reason"), ctx)
         used = template.fields | ({"n"} if form == "card" else set())
         missing = [name for name in sorted(used)
                    if name != "n" and (ctx.get(name) is None or str(ctx[name]).strip() == "")]
@@ -201,13 +285,35 @@ class CaseSheet:
         return KIND_NAMES.get(self.kind, "居家隔离")
 
 
+def door_number(door: str | None) -> str | None:
+    """501室 → 501, so that “{door}室” never reads 501室室."""
+    door = (door or "").strip()
+    return door.removesuffix("室").strip() or None if door else None
+
+
+def door_measure(kind: str, measure: str | None) -> str:
+    """The door measure the forms speak of: 居家健康监测 never seals a door (the person may go
+    out on essential business), so a seal recorded for it prints no strips and no seal rule."""
+    if kind == "home_monitoring" and measure == "seal":
+        return "none"
+    return measure or "none"
+
+
+def forms_of(sheet: CaseSheet, forms: Sequence[str]) -> list[str]:
+    """The forms of `forms` a case has: seal strips only for a sealed door."""
+    return [f for f in forms if f != "seal" or sheet.door_measure == "seal"]
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
 def make_sheet(row: Mapping, housemates: Sequence[str], tests: Sequence[Mapping],
-               today: date) -> CaseSheet:
-    """A CaseSheet from db.isolation.forms.case_sheets' row, housemates and tests."""
+               today: date, session: Session | None = None) -> CaseSheet:
+    """A CaseSheet from db.isolation.forms.case_sheets' row, housemates and tests, printed by
+    `session`: the pledge (the person's own) carries the whole ID number and phone only for a
+    role that may reveal them, the release form the masked number for everyone
+    (app.accounts.masking)."""
     start, end = _date(row["started_on"]), _date(row["planned_end"])
     released = _date(row["released_on"])
     kind = KIND_NAMES.get(row["kind"])
@@ -222,12 +328,17 @@ def make_sheet(row: Mapping, housemates: Sequence[str], tests: Sequence[Mapping]
         "community": row["community"], "community_code": row["community_code"],
         "street": row["street"], "district": row["district"],
         "kind": kind, "name": row["name"], "sex": _sex(row["sex"], row["id_number"]),
-        "id_number": row["id_number"], "id_masked": mask_id(row["id_number"]),
+        "id_number": masking.show(session, "id_number", row["id_number"], masking.SIGNED)
+        or None,
+        "id_masked": masking.show(session, "id_number", row["id_number"], masking.PUBLIC)
+        or None,
         # No phone on file: a line for the person to write it on (the pledge is theirs).
-        "phone": row["phone"] or row["resident_phone"] or row["household_phone"]
+        "phone": masking.show(session, "phone", row["phone"] or row["resident_phone"]
+                              or row["household_phone"], masking.SIGNED)
         or "＿＿＿＿＿＿＿＿＿＿",
         "address": address, "compound": row["compound"], "building": row["building"],
-        "unit": row["unit"], "door": row["door"],
+        # The number alone (a door recorded as 501室 is 501): the wording adds 室.
+        "unit": row["unit"], "door": door_number(row["door"]),
         "reason": row["reason"], "origin": row["origin"],
         "arrived": cn_date(_date(row["arrived_on"])) if row["arrived_on"] else None,
         "start": cn_date(start) if start else None, "end": cn_date(end) if end else None,
@@ -244,7 +355,8 @@ def make_sheet(row: Mapping, housemates: Sequence[str], tests: Sequence[Mapping]
         "household_members": "、".join(housemates) if housemates else "无",
         "date": cn_date(today),
     }
-    return CaseSheet(row["id"], row["community_id"], row["kind"], row["door_measure"], start,
+    return CaseSheet(row["id"], row["community_id"], row["kind"],
+                     door_measure(row["kind"], row["door_measure"]), start,
                      end, context, released,
                      tuple((row["release_basis"] or "").split()))
 
@@ -263,11 +375,11 @@ class BatchPen(Pen):
 
     def __init__(self, canvas, fonts: FontSet) -> None:
         super().__init__(canvas, fonts)
-        self._ops: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
+        self._ops: dict[tuple[str, str], list[tuple[str, str, float, int]]] = {}
         self._forms: dict[tuple, str] = {}
 
-    def _encoded(self, text: str, role: str) -> list[tuple[str, str, float]]:
-        """(PDF font name, escaped string, advance at 1 pt) chunks of a text."""
+    def _encoded(self, text: str, role: str) -> list[tuple[str, str, float, int]]:
+        """(PDF font name, escaped string, advance at 1 pt, characters) chunks of a text."""
         key = (role, text)
         ops = self._ops.get(key)
         if ops is None:
@@ -280,7 +392,7 @@ class BatchPen(Pen):
                     piece = run[pos:pos + len(chunk)]    # one byte per character
                     pos += len(chunk)
                     ops.append((font.getSubsetInternalName(subset, doc), escapePDF(chunk),
-                                self.fonts.width(piece, 1, role)))
+                                self.fonts.width(piece, 1, role), len(piece)))
             self._ops[key] = ops
         return ops
 
@@ -304,24 +416,24 @@ class BatchPen(Pen):
             c.doForm(name)
 
     def text(self, x: float, y: float, text: str, size: float, *, role: str = "body",
-             align: str = "left", bold: bool = False) -> float:
+             align: str = "left", bold: bool = False, spacing: float = 0.0) -> float:
         if not text:
             return 0.0
-        width = self.width(text, size, role)
+        width = self.width(text, size, role) + spacing * max(0, len(text) - 1)
         if align == "center":
             x -= width / 2
         elif align == "right":
             x -= width
-        fake_bold = bold or (role == "title" and self.fonts.title_is_body)
-        code = self.canvas._code
-        if fake_bold:
-            code.append(f"q {size * 0.03:.3f} w BT 2 Tr")
-        else:
-            code.append("BT")
-        for name, escaped, advance in self._encoded(text, role):
+        code = self.canvas._code      # Tc and Tr outlive ET: set back (0 Tc) or restored (Q)
+        code.append(f"q {size * 0.03:.3f} w BT 2 Tr" if bold else "BT")
+        if spacing:
+            code.append(f"{spacing:.4f} Tc")
+        for name, escaped, advance, count in self._encoded(text, role):
             code.append(f"{name} {size:g} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm ({escaped}) Tj")
-            x += advance * size
-        code.append("ET Q" if fake_bold else "ET")
+            x += advance * size + spacing * count
+        if spacing:
+            code.append("0 Tc")
+        code.append("ET Q" if bold else "ET")
         return width
 
 
@@ -361,29 +473,54 @@ class Flow:
         self.y -= leading
 
     def para(self, text: str, size: float, leading: float, *, indent: bool = True,
-             x: float = MARGIN_LEFT, width: float = TYPE_W) -> None:
-        lines = cached_lines(self.p, ("\u3000\u3000" if indent else "") + text, width, size)
-        for line in lines:
-            self.line(line, size, leading, x=x)
+             x: float = MARGIN_LEFT, width: float = TYPE_W, pitch: float | None = None
+             ) -> None:
+        """A justified paragraph (两端对齐): every line but the last ends at x + width.
+        `pitch`: the grid's character pitch the lines are broken on (BODY_PITCH)."""
+        lines = cached_lines(self.p, ("\u3000\u3000" if indent else "") + text, width,
+                             pitch or size)
+        self._set(lines, size, leading, pitch, x, width)
 
-    def block(self, paragraphs: Sequence[str], size: float, leading: float) -> None:
-        """Indented paragraphs that read the same on many cases' forms (the rules): set
-        once per document and placed again, unless they must run onto the next page."""
-        lines = [line for text in paragraphs
-                 for line in cached_lines(self.p, "\u3000\u3000" + text, TYPE_W, size)]
+    def _set(self, lines: Sequence[str], size: float, leading: float, pitch: float | None,
+             x: float = MARGIN_LEFT, width: float = TYPE_W) -> None:
+        """One paragraph's lines, justified, onto the next page where they run out: never
+        one line of it alone at the foot of a page or at the head of the next."""
+        n = len(lines)
+        room = int((self.y - self.bottom) / leading + 1e-6)
+        split = n
+        if room < n:
+            split = room if room >= 2 and n - room >= 2 else \
+                room - 1 if room - 1 >= 2 and n - room + 1 >= 2 else 0
+        for k, line in enumerate(lines):
+            if k == split:
+                self.need(self.y - self.bottom + 1)            # onto the next page
+            self.need(leading)
+            self.p.justified(x, self.y - size, line, width, size, last=k == n - 1,
+                             pitch=pitch)
+            self.y -= leading
+
+    def block(self, paragraphs: Sequence[str], size: float, leading: float,
+              pitch: float | None = None) -> None:
+        """Indented, justified paragraphs that read the same on many cases' forms (the
+        rules): set once per document and placed again, unless they must run onto the next
+        page."""
+        broken = [cached_lines(self.p, "\u3000\u3000" + text, TYPE_W, pitch or size)
+                  for text in paragraphs]
+        lines = [(line, k == len(part) - 1) for part in broken for k, line in enumerate(part)]
         height = len(lines) * leading
         if self.y - height < self.bottom:
-            for line in lines:
-                self.line(line, size, leading)
+            for part in broken:
+                self._set(part, size, leading, pitch)
             return
 
         def draw() -> None:
             y = PAGE_H
-            for line in lines:
-                self.p.text(MARGIN_LEFT, y - size, line, size)
+            for line, last in lines:
+                self.p.justified(MARGIN_LEFT, y - size, line, TYPE_W, size, last=last,
+                                 pitch=pitch)
                 y -= leading
 
-        reuse(self.p, ("block", tuple(lines), size, leading), draw, self.y - PAGE_H)
+        reuse(self.p, ("block", tuple(lines), size, leading, pitch), draw, self.y - PAGE_H)
         self.y -= height
 
 
@@ -401,14 +538,20 @@ def cached_lines(p: Pen, text: str, width: float, size: float) -> list[str]:
     return lines
 
 
+def reprint_mark(sheet: CaseSheet, form: str) -> str:
+    """补打（第2次） when the form was printed before (empty for a first print)."""
+    earlier = sheet.printed.get(form, 0)
+    return f"补打（第{earlier + 1}次）" if earlier else ""
+
+
 def _serial_mark(p: Pen, sheet: CaseSheet, form: str, y: float, x: float = RIGHT,
                  size: float = SIZE_5) -> None:
-    """编号：… at the top right; a reprint says so (补打, with which print it is)."""
+    """编号：… at the top right (and wherever else a part of the form carries its serial); a
+    reprint says so beside it (补打, with which print it is)."""
     serial = sheet.serials.get(form, "")
     text = f"编号：{serial}"
-    earlier = sheet.printed.get(form, 0)
-    if earlier:
-        mark = f"补打（第{earlier + 1}次打印）"
+    mark = reprint_mark(sheet, form)
+    if mark:
         width = p.width(mark, size) + 2 * mm
         c = p.canvas
         c.saveState()
@@ -421,9 +564,12 @@ def _serial_mark(p: Pen, sheet: CaseSheet, form: str, y: float, x: float = RIGHT
 
 
 def _signer(flow: Flow, community_line: str, day: str, size: float = SIZE_4) -> None:
+    """The issuing body and the date where the seal goes (app.documents.seal)."""
     flow.gap(4 * mm)
-    flow.line(community_line, size, size * 1.7, x=RIGHT - 4 * mm, align="right")
-    flow.line(day, size, size * 1.7, x=RIGHT - 4 * mm, align="right")
+    issuer_x, date_x = seal_centres(flow.p, community_line, day, size, RIGHT)
+    flow.need(2 * size * 1.7)
+    flow.line(community_line, size, size * 1.7, x=issuer_x, align="center")
+    flow.line(day, size, size * 1.7, x=date_x, align="center")
 
 
 def _footer(p: Pen, t: Template, v: dict[str, str], y: float = 12 * mm) -> None:
@@ -451,55 +597,85 @@ def _cut_line(p: Pen, y: float, label: str) -> None:
     c.setFillGray(0)
 
 
-# The notice with its receipt, and the pledge, fit one A4 each: 小四 body on a 20.5 pt
-# leading, with the foot of the page (the receipt, the signatures) 25 mm from the edge.
-FORM_SIZE, FORM_LEADING = SIZE_SMALL_4, 20.5
-FORM_BOTTOM = 25 * mm
+def _seam_serial(p: Pen, serial: str, y: float) -> None:
+    """The serial printed across a cut line (骑缝编号), right of its label: the blade halves
+    every character, so a stub and the form cut from it match only each other."""
+    if not serial:
+        return
+    size = p.fit(serial, 62 * mm, 11, 8)
+    width = p.width(serial, size)
+    right = PAGE_W - 14 * mm
+    c = p.canvas
+    c.saveState()
+    c.setFillGray(1)                    # the dashes stop under the digits, which stay legible
+    c.rect(right - width - 1.5 * mm, y - size * 0.6, width + 3 * mm, size * 1.2, stroke=0,
+           fill=1)
+    c.restoreState()
+    p.text(right, y - size * 0.36, serial, size, align="right")   # digits centred on the line
 
 
-def _titled_flow(p: Pen, t: Template, sheet: CaseSheet, form: str, v: dict[str, str]
-                 ) -> Flow:
-    """A one-page form's flow: the serial at the top of every page, then the title."""
-    flow = Flow(p, lambda: _serial_mark(p, sheet, form, TYPE_TOP + 8 * mm), bottom=FORM_BOTTOM)
+# The text forms (告知书, 承诺书, 解除通知书) are official documents (GB/T 9704-2012): 三号
+# body on the 28 × 22 grid (broken on a 15.75 pt pitch, drawn at 16 pt, justified, 28.9 pt
+# leading), 二号 titles, in the type area of an A4 page.
+FORM_SIZE, FORM_LEADING, FORM_PITCH = BODY_SIZE, BODY_LEADING, BODY_PITCH
+FORM_BOTTOM = TYPE_BOTTOM
+TITLE_LEADING = 2 * BODY_LEADING            # the title, and a blank grid line under it
+
+
+def _titled_flow(p: Pen, t: Template, sheet: CaseSheet, form: str, v: dict[str, str],
+                 bottom: float = FORM_BOTTOM) -> Flow:
+    """A text form's flow: the serial at the top of every page, then the title."""
+    flow = Flow(p, lambda: _serial_mark(p, sheet, form, TYPE_TOP + 8 * mm), bottom=bottom)
     _serial_mark(p, sheet, form, TYPE_TOP + 8 * mm)
-    flow.line(t.text("title", v), SIZE_2, 16 * mm, x=CENTRE, align="center", role="title")
+    flow.line(t.text("title", v), SIZE_2, TITLE_LEADING, x=CENTRE, align="center",
+              role="title")
     return flow
 
 
-def draw_notice(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
-    size, leading = FORM_SIZE, FORM_LEADING
-    flow = _titled_flow(p, t, sheet, "notice", v)
-    flow.line(t.text("salutation", v), size, leading)
-    flow.para(t.text("intro", v), size, leading)
-    door = {"seal": "door_seal", "sensor": "door_sensor"}.get(sheet.door_measure, "door_none")
-    rules = [*t.texts("rules", v), *([t.text(door, v)] if t.text(door, v) else [])]
-    flow.block([*rules, t.text("consequences", v)], size, leading)
-    flow.gap(2 * mm)
-    for contact in t.texts("contacts", v):
-        flow.line(contact, size, leading, x=MARGIN_LEFT + 2 * size)
-    _signer(flow, t.text("signer", v), v["date"])
+RECEIPT_SIZE, RECEIPT_LEADING = SIZE_SMALL_4, 20      # the tear-off receipt: a slip, 小四
+RECEIPT_BOTTOM = 14 * mm
 
-    # The receipt: at the foot of the page, under a cutting line (a new page if no room).
-    receipt_size, receipt_leading = SIZE_SMALL_4, 20
+
+def draw_notice(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
+    """The notice (GB/T 9704 body) with its tear-off receipt at the foot of its last page.
+    Every page of the notice keeps the receipt's strip free: the receipt always fits under
+    the notice's end (it is never a page of its own), and a notice of two pages printed on
+    both sides of one sheet loses nothing of its text when the receipt is cut off."""
+    receipt_size, receipt_leading = RECEIPT_SIZE, RECEIPT_LEADING
     receipt_lines = cached_lines(p, "\u3000\u3000" + t.text("receipt", v), TYPE_W,
                                  receipt_size)
-    height = 14 * mm + 9 * mm + len(receipt_lines) * receipt_leading + 12 * mm
-    bottom = 14 * mm
-    if flow.y - height < bottom:
-        p.canvas.showPage()
-        _serial_mark(p, sheet, "notice", TYPE_TOP + 8 * mm)
-        flow.y = TYPE_TOP
-    top = bottom + height
+    # The signature lines: the person's, and the 送达人's (who handed it over), each dated.
+    sign_lines = t.texts("receipt_sign", v)
+    height = (14 * mm + 9 * mm + len(receipt_lines) * receipt_leading + 12 * mm
+              + (len(sign_lines) - 1) * receipt_leading * 1.3)
+    top = RECEIPT_BOTTOM + height              # the cutting line
+    size, leading = FORM_SIZE, FORM_LEADING
+    flow = _titled_flow(p, t, sheet, "notice", v, bottom=max(FORM_BOTTOM, top + 6 * mm))
+    flow.line(t.text("salutation", v), size, leading)
+    flow.para(t.text("intro", v), size, leading, pitch=FORM_PITCH)
+    door = {"seal": "door_seal", "sensor": "door_sensor"}.get(sheet.door_measure, "door_none")
+    rules = [*t.texts("rules", v), *([t.text(door, v)] if t.text(door, v) else [])]
+    flow.block([*rules, t.text("consequences", v)], size, leading, pitch=FORM_PITCH)
+    contacts = t.texts("contacts", v)
+    # The contacts go with the issuer and the date: a seal never stands alone on a page.
+    flow.need(len(contacts) * leading + 4 * mm + 2 * size * 1.7)
+    for contact in contacts:
+        flow.line(contact, size, leading, x=MARGIN_LEFT + 2 * size)
+    _signer(flow, t.text("signer", v), v["date"], size)
+
     _cut_line(p, top, t.text("cut", v))
     y = top - 11 * mm
     p.text(CENTRE, y, t.text("receipt_title", v), SIZE_3, role="title", align="center")
-    p.text(RIGHT, top - 5 * mm, f"编号：{sheet.serials.get('notice', '')}", 9, align="right")
+    _serial_mark(p, sheet, "notice", top - 5 * mm, size=9)
     y -= 9 * mm
-    for line in receipt_lines:
-        p.text(MARGIN_LEFT, y, line, receipt_size)
+    for k, line in enumerate(receipt_lines):
+        p.justified(MARGIN_LEFT, y, line, TYPE_W, receipt_size,
+                    last=k == len(receipt_lines) - 1)
         y -= receipt_leading
     y -= 5 * mm
-    p.text(MARGIN_LEFT + 2 * receipt_size, y, t.text("receipt_sign", v), receipt_size)
+    for line in sign_lines:
+        p.text(MARGIN_LEFT + 2 * receipt_size, y, line, receipt_size)
+        y -= receipt_leading * 1.3
     p.canvas.showPage()
 
 
@@ -528,8 +704,9 @@ def draw_pledge(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> Non
     c.setLineWidth(0.5)
     c.line(MARGIN_LEFT + label_w, top, MARGIN_LEFT + label_w, y)
     flow.y = y - 6 * mm
-    flow.para(t.text("intro", v), size, leading)
-    flow.block([*t.texts("promises", v), t.text("closing", v)], size, leading)
+    flow.para(t.text("intro", v), size, leading, pitch=FORM_PITCH)
+    flow.block([*t.texts("promises", v), t.text("closing", v)], size, leading,
+               pitch=FORM_PITCH)
     flow.gap(5 * mm)
     for line in t.texts("sign", v):
         flow.line(line, size, leading * 1.5, x=MARGIN_LEFT + 2 * size)
@@ -626,7 +803,13 @@ def draw_card(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
                 p.text(date_x, y - row_h / 2 - SIZE_5 * 0.35, f"{day.month}月{day.day}日",
                        SIZE_5, align="center")
             y -= row_h
-        _footer(p, t, v)
+        # The issuing body and the date on one line at the foot, the date four characters
+        # in from the right, where the seal goes.
+        issuer = t.text("signer", v)
+        _, date_x = seal_centres(p, issuer, v["date"], SIZE_5, RIGHT)
+        date_left = date_x - p.width(v["date"], SIZE_5) / 2
+        p.text(date_left - SIZE_5, 12 * mm, issuer, SIZE_5, align="right")
+        p.text(date_left, 12 * mm, v["date"], SIZE_5)
         c.showPage()
 
 
@@ -662,9 +845,10 @@ def draw_seal(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
     lines = t.texts("lines", v)
     warning = t.text("warning", v)
     stamp = t.text("stamp", v)
-    serial = f"编号：{sheet.serials.get('seal', '')}"
-    if sheet.printed.get("seal"):
-        serial += f"　补打（第{sheet.printed['seal'] + 1}次打印）"
+    # Each strip its own serial: the form's, with -1 … -4.
+    mark = reprint_mark(sheet, "seal")
+    serials = [f"编号：{sheet.serials.get('seal', '')}-{k}" + (f"　{mark}" if mark else "")
+               for k in range(1, SEALS_PER_PAGE + 1)]
     stamp_r = 17 * mm
     text_w = SEAL_W - 2 * stamp_r - 18 * mm
     centre = SEAL_LEFT + 6 * mm + text_w / 2
@@ -703,7 +887,7 @@ def draw_seal(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None:
             c.setFillGray(0)
 
     reuse(p, ("seal", spaced, heading_size, warning, stamp, len(lines)), frame)
-    for top, y in line_y:
+    for (top, y), serial in zip(line_y, serials, strict=True):
         for line in lines:
             size = p.fit(line, text_w, SIZE_4, 9)
             p.text(centre, y, line, size, align="center")
@@ -736,17 +920,19 @@ def draw_board(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> None
 
 
 def qr_payload(sheet: CaseSheet) -> str:
-    """What the release form's QR code says: ASCII only, so any phone's scanner reads it."""
-    def iso(day: date | None) -> str:
-        return day.isoformat() if day else ""
-    return (f"GRIDDESK RELEASE;NO={sheet.serials.get('release', '')};KIND={sheet.kind};"
-            f"START={iso(sheet.start)};END={iso(sheet.end)};RELEASED={iso(sheet.released_on)}")
+    """What the release form's QR code says: the text app.isolation.verify.sign_release signed
+    with the office's key (a form is never printed with a code nobody could check)."""
+    if not sheet.qr:
+        raise ValueError(f"release form of case {sheet.case_id} has no signed QR text")
+    return sheet.qr
 
 
 def _qr(p: Pen, payload: str, x: float, y: float, size: float) -> None:
     widget = QrCodeWidget(payload, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    # The renderer sets its default font (Helvetica, not embedded) unless told another.
+    drawing.initialFontName = p.fonts.body.name
     drawing.add(widget)
     renderPDF.draw(drawing, p.canvas, x, y)
 
@@ -768,26 +954,27 @@ def draw_release(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> No
     p.text(MARGIN_LEFT, y, t.text("stub_sign", v), SIZE_5)
     cut = y - 8 * mm
     _cut_line(p, cut, t.text("cut", v))
+    mark = reprint_mark(sheet, "release")                   # a reprint's seam says so too
+    _seam_serial(p, sheet.serials.get("release", "") + (f"　{mark}" if mark else ""), cut)
     # The notice.
     qr_size = 26 * mm
     flow = Flow(p, lambda: _serial_mark(p, sheet, "release", TYPE_TOP + 8 * mm),
                 top=cut - 10 * mm, bottom=22 * mm)
-    p.text(RIGHT, cut - 8 * mm, f"编号：{sheet.serials.get('release', '')}", SIZE_5,
-           align="right")
+    _serial_mark(p, sheet, "release", cut - 8 * mm)
     flow.gap(4 * mm)
     flow.line(t.text("title", v), SIZE_2, 14 * mm, x=CENTRE, align="center", role="title")
-    size, leading = SIZE_4, 24
+    size, leading, pitch = FORM_SIZE, FORM_LEADING, FORM_PITCH
     flow.line(t.text("salutation", v), size, leading)
     released = sheet.released_on
     early = bool(released and sheet.end and released <= sheet.end)
     body = t.text("body_early", v) if early else t.text("body", v)
-    flow.para(body, size, leading)
+    flow.para(body, size, leading, pitch=pitch)
     if v.get("tests") and v["tests"] != "无记录":
-        flow.para(t.text("tests", v), size, leading)
+        flow.para(t.text("tests", v), size, leading, pitch=pitch)
     door = {"seal": "door_seal", "sensor": "door_sensor"}.get(sheet.door_measure, "door_none")
     if t.text(door, v):
-        flow.para(t.text(door, v), size, leading)
-    flow.para(t.text("advice", v), size, leading)
+        flow.para(t.text(door, v), size, leading, pitch=pitch)
+    flow.para(t.text("advice", v), size, leading, pitch=pitch)
     flow.gap(3 * mm)
     trio_top = flow.y
     for line in t.texts("trio", v):
@@ -797,11 +984,13 @@ def draw_release(p: Pen, t: Template, sheet: CaseSheet, v: dict[str, str]) -> No
     flow.need(qr_size + 8 * mm)
     qr_y = flow.y - qr_size
     _qr(p, qr_payload(sheet), MARGIN_LEFT, qr_y, qr_size)
-    p.text(MARGIN_LEFT + qr_size / 2, qr_y - 4 * mm, "扫码核对编号与日期", 8, align="center")
-    p.text(RIGHT - 4 * mm, qr_y + qr_size - 8 * mm, t.text("signer", v), SIZE_4, align="right")
-    # Issued on the release day: a reprint weeks later (marked 补打) keeps that date.
-    p.text(RIGHT - 4 * mm, qr_y + qr_size - 17 * mm, v.get("release_date") or v["date"],
-           SIZE_4, align="right")
+    p.text(MARGIN_LEFT + qr_size / 2, qr_y - 4 * mm, "扫码核验真伪", 8, align="center")
+    # Issued on the release day: a reprint weeks later (marked 补打) keeps that date; the
+    # date four characters in from the right, where the seal goes (app.documents.seal).
+    issued_on = v.get("release_date") or v["date"]
+    issuer_x, date_x = seal_centres(p, t.text("signer", v), issued_on, size, RIGHT)
+    p.text(issuer_x, qr_y + qr_size - 8 * mm, t.text("signer", v), size, align="center")
+    p.text(date_x, qr_y + qr_size - 18 * mm, issued_on, size, align="center")
     c.showPage()
 
 
@@ -811,10 +1000,12 @@ DRAW = {"notice": draw_notice, "pledge": draw_pledge, "card": draw_card, "seal":
 
 def check_sheets(sheets: Sequence[CaseSheet], forms: Sequence[str]
                  ) -> tuple[dict[str, Template], list[list[tuple[str, dict[str, str]]]]]:
-    """The templates, and every sheet's values per form; raises TemplateError or FormError
-    before anything is drawn."""
+    """The templates, and every sheet's values per form it has (forms_of: no seal strips for an
+    unsealed door), in the wording of its kind; raises TemplateError or FormError before
+    anything is drawn."""
     templates = {form: load_form_template(form) for form in forms}
-    values = [[(form, sheet.values(form, templates[form])) for form in forms]
+    values = [[(form, sheet.values(form, templates[form].variant(sheet.kind)))
+               for form in forms_of(sheet, forms)]
               for sheet in sheets]
     return templates, values
 
@@ -827,14 +1018,15 @@ def render_forms(sheets: Sequence[CaseSheet], forms: Sequence[str],
     """One PDF: each case's forms in `forms` order, case after case (a stack per person).
     Returns None when cancelled."""
     templates, values = check_sheets(sheets, forms)
-    c, buffer = new_canvas(title, "居家隔离")
-    p = BatchPen(c, fonts or document_fonts())
+    fonts = fonts or document_fonts()
+    c, buffer = new_canvas(title, "居家隔离", fonts)
+    p = BatchPen(c, fonts)
     total = len(sheets)
     for i, (sheet, per_form) in enumerate(zip(sheets, values, strict=True)):
         if cancelled and cancelled():
             return None
         for form, v in per_form:
-            DRAW[form](p, templates[form], sheet, v)
+            DRAW[form](p, templates[form].variant(sheet.kind), sheet, v)
         if progress and (i % 10 == 9 or i + 1 == total):
             progress(i + 1, total)
     if not sheets:

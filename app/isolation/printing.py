@@ -21,8 +21,9 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from app.accounts import audited, require
+from app.accounts import audited, current, require
 from app.errors import FormError
+from app.isolation import verify
 from app.isolation.forms import (
     ALL_FORMS,
     FORM_LABELS,
@@ -30,6 +31,7 @@ from app.isolation.forms import (
     SERIAL_LETTERS,
     CaseSheet,
     check_sheets,
+    forms_of,
     make_sheet,
     render_forms,
 )
@@ -95,8 +97,9 @@ def load_sheets(db: sqlite_utils.Database, case_ids: Sequence[str],
     ordered = [rows[c] for c in dict.fromkeys(case_ids)]
     mates = q.housemates(db, [(r["place_id"], r["resident_id"]) for r in ordered])
     tests = q.case_tests(db, [r["id"] for r in ordered])
-    return [make_sheet(r, mates.get(r["resident_id"], []), tests.get(r["id"], []), today)
-            for r in ordered]
+    session = current(db)
+    return [make_sheet(r, mates.get(r["resident_id"], []), tests.get(r["id"], []), today,
+                       session) for r in ordered]
 
 
 def issue_serials(db: sqlite_utils.Database, sheets: Sequence[CaseSheet],
@@ -111,7 +114,7 @@ def issue_serials(db: sqlite_utils.Database, sheets: Sequence[CaseSheet],
         counts = q.print_counts(db, ids)
         next_seq: dict[str, int] = {}
         for sheet in sheets:
-            for form in forms:
+            for form in forms_of(sheet, forms):      # no seal serial for an unsealed door
                 row = existing.get((sheet.case_id, form))
                 if row is None:
                     code = sheet.context.get("community_code")
@@ -150,12 +153,22 @@ def forms_pdf(db: sqlite_utils.Database, case_ids: Sequence[str], forms: Sequenc
             if sheet.released_on is None:
                 raise FormError({"release": f"{sheet.name}还没有解除，不能打印解除通知书。"
                                             "请先在居家隔离页办理解除。"})
+            if not verify.signs_for(db, sheet):
+                raise FormError({"release": f"{sheet.name}的解除通知书只能在开具它的"
+                                            f"{sheet.context.get('community') or '社区'}打印："
+                                            "通知书上的二维码要用该社区的密钥签名。"})
+    if not any(forms_of(sheet, forms) for sheet in sheets):
+        raise FormError({"seal": "所选案例的门口都不贴封条（电子门磁、不封门或居家健康监测），"
+                                 "没有封条可打印。"})
     for sheet in sheets:                 # check with stand-in serials: nothing issued yet
         sheet.serials = {form: "—" for form in forms}
     check_sheets(sheets, forms)
     if cancelled and cancelled():
         return None
     issued = issue_serials(db, sheets, forms)
+    if "release" in forms:               # the QR code, signed with this office's key
+        for sheet in sheets:
+            sheet.qr = verify.sign_release(db, sheet)
     data = render_forms(sheets, forms, progress=progress, cancelled=cancelled, title=title)
     if data is None:
         return None
@@ -211,7 +224,7 @@ def print_log(db: sqlite_utils.Database, case_id: str) -> list[PrintEntry]:
 
 def cases_new_today(db: sqlite_utils.Database) -> list[str]:
     """Open cases with a form of the notice set never printed ("everything new today")."""
-    return q.never_printed(db, NOTICE_SET)
+    return q.never_printed(db, NOTICE_SET, door_forms=("seal",))
 
 
 def issued_serials(db: sqlite_utils.Database, case_id: str) -> dict[str, str]:

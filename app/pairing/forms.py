@@ -32,6 +32,7 @@ from app.documents.page import (
     new_canvas,
     pen,
 )
+from app.documents.seal import draw_seal_block
 from app.errors import FormError
 from db import registry as rq
 
@@ -178,7 +179,7 @@ def _draw_page_top(p: Pen, board: NoticeBoard, continued: bool) -> float:
     if not continued:
         leading = 7 * mm
         y = p.paragraph(MARGIN_LEFT, y, NOTICE_INTRO, TYPE_W, SIZE_SMALL_4, leading=leading,
-                        indent=True)
+                        indent=True, align="justify")
         y += leading - 5 * mm      # the table starts 5 mm under the last line
     return y
 
@@ -188,9 +189,10 @@ def _draw_footer(p: Pen, board: NoticeBoard, community: str, day: date) -> None:
     for role, name, phone in board.contacts:
         p.text(MARGIN_LEFT, y, f"{role}：{name}　电话：{phone}", SIZE_SMALL_4)
         y -= 7 * mm
-    right = MARGIN_LEFT + TYPE_W
-    p.text(right, TYPE_BOTTOM + FOOTER_H - 8 * mm, f"{community}党委", SIZE_3, align="right")
-    p.text(right, TYPE_BOTTOM + FOOTER_H - 16 * mm, cn_date(day), SIZE_3, align="right")
+    # The issuing body and the date where the seal goes: the date four characters in from
+    # the right, the name centred over it.
+    draw_seal_block(p, f"{community}党委（盖章）", cn_date(day), SIZE_3, MARGIN_LEFT + TYPE_W,
+                    TYPE_BOTTOM + FOOTER_H - 8 * mm, 8 * mm)
 
 
 def _pick_style(p: Pen, board: NoticeBoard, room: float) -> TableStyle:

@@ -138,12 +138,21 @@ def prints_of_case(db: sqlite_utils.Database, case_id: str) -> list[Row]:
                      "ORDER BY printed_at DESC, form", (case_id,))
 
 
-def never_printed(db: sqlite_utils.Database, forms: Sequence[str]) -> list[str]:
+def never_printed(db: sqlite_utils.Database, forms: Sequence[str],
+                  door_forms: Sequence[str] = ()) -> list[str]:
     """Open cases (planned or active) with at least one of `forms` never printed, oldest
-    registration first, then by address."""
+    registration first, then by address. `door_forms` (the seal strips) count only for a
+    sealed door of a home isolation (app.isolation.forms.forms_of and door_measure)."""
     marks = ",".join("?" * len(forms))
+    counted = [f for f in forms if f in door_forms]
+    sealed = "(k.door_measure = 'seal' AND k.kind <> 'home_monitoring')"
+    door_clause = (f"AND (p.form NOT IN ({','.join('?' * len(counted))}) OR {sealed}) "
+                   if counted else "")
     return [r[0] for r in db.conn.execute(
         f"SELECT k.id FROM isolation_cases k WHERE k.deleted = 0 "
         f"AND k.status IN ('planned', 'active') AND (SELECT count(DISTINCT p.form) "
-        f"FROM print_log p WHERE p.case_id = k.id AND p.deleted = 0 AND p.form IN ({marks}))"
-        f" < ? ORDER BY k.created_on, k.started_on, k.id", [*forms, len(forms)])]
+        f"FROM print_log p WHERE p.case_id = k.id AND p.deleted = 0 AND p.form IN ({marks}) "
+        f"{door_clause})"
+        f" < ? - CASE WHEN {sealed} THEN 0 ELSE ? END "
+        f"ORDER BY k.created_on, k.started_on, k.id",
+        [*forms, *counted, len(forms), len(counted)])]

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import accounts, isolation
+from app.accounts import masking
 from app.errors import FormError
 from ui import access
 from ui.events import AppEvents
@@ -168,6 +169,11 @@ class IsolationPage(QWidget):
         staff_button.setToolTip(self.tr("网格员、片警、片医名单（“三人小组”从这里选）"))
         staff_button.clicked.connect(lambda: self.edit_staff())
         top.addWidget(staff_button)
+        self.verify_button = QPushButton(self.tr("扫码核验…"))
+        self.verify_button.setObjectName("isolationVerify")
+        self.verify_button.setToolTip(self.tr("扫描解除通知书上的二维码，核对是不是登记单位开具的原件"))
+        self.verify_button.clicked.connect(lambda: self.verify_release())
+        top.addWidget(self.verify_button)
 
         # The board: filter chips, the table, the actions on the selected cases.
         self.chips = QButtonGroup(self)
@@ -299,9 +305,13 @@ class IsolationPage(QWidget):
         selected = {c.id for c in self.selected_cases()}
         self.current_board = isolation.board(self.db, self.clock())
         counts = self.current_board.counts()
-        self.summary.setText(self.tr(
+        summary = self.tr(
             "管控中 {active} 人（居家隔离 {home_isolation}，居家健康监测 {home_monitoring}）"
-        ).format(**counts))
+        ).format(**counts)
+        if counts["planned"]:
+            # 全部在管 counts those not yet started too: the two numbers must add up.
+            summary += self.tr("，待开始 {0} 人").format(counts["planned"])
+        self.summary.setText(summary)
         for key, label in FILTERS:
             n = len(self._filtered(key))
             chip = self.chip_buttons[key]
@@ -541,6 +551,15 @@ class IsolationPage(QWidget):
         return case_print.print_release(self, self.db, case_id, user=self.user,
                                         on_logged=self._changed)
 
+    def verify_release(self) -> Any:
+        """扫码核验: the dialog a USB scanner types release forms' QR codes into."""
+        from ui.isolation.verify_dialog import VerifyDialog
+
+        dialog = VerifyDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
 
 def case_html(detail: isolation.CaseDetail, session: accounts.Session | None = None) -> str:
     """One case in full for the side panel (the person's phone masked for a role that may
@@ -552,7 +571,7 @@ def case_html(detail: isolation.CaseDetail, session: accounts.Session | None = N
         return e(name or "未指定") + (f" {e(phone)}" if phone else "")
 
     status = isolation.STATUS_LABELS[c["status"]]
-    phone = accounts.shown(session, "phone", c["phone"] or c["resident_phone"])
+    phone = masking.show(session, "phone", c["phone"] or c["resident_phone"], masking.LIST)
     parts = [
         f"<h3 style='margin:0'>{e(c['name'])} <span style='font-weight:normal;color:#5f6b7a'>"
         f"{e(isolation.KIND_LABELS[c['kind']])} · {e(status)}</span></h3>",

@@ -1,6 +1,10 @@
-"""Print preview and printing of a finished PDF: its pages are rendered by pypdfium2 and painted
-through Qt's printing system, so what is previewed, printed and saved is the same document
-of record, laid out once by ReportLab. Any form (pairing notices, isolation notices) uses it."""
+"""Print preview and printing of a finished PDF: the preview shows its pages rendered by
+pypdfium2; 打印… lets Qt's print dialog choose the printer, copies and duplex, then sends the
+PDF itself to that printer's queue (app.documents.printer: CUPS, or pdfium into the Windows
+printer's device context), vectors and not page images. What is previewed, printed and saved
+is the same document of record, laid out once by ReportLab. Only "print to file" in the dialog
+still paints the pages through a QPrinter. Any form (pairing notices, isolation notices) uses
+it."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.documents import printer as spool
 from app.documents.page import DocumentSaveError, save_pdf
 from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
 
@@ -133,6 +138,24 @@ def print_pdf(pdf: bytes | str | Path, printer: QPrinter,
     finally:
         with PDFIUM_LOCK:
             document.close()
+
+
+def queue_options(printer: QPrinter) -> dict:
+    """What the print dialog chose, as send_pdf's options: copies, duplex, a page range."""
+    sides = {QPrinter.DuplexMode.DuplexLongSide: spool.LONG_EDGE,
+             QPrinter.DuplexMode.DuplexShortSide: spool.SHORT_EDGE,
+             QPrinter.DuplexMode.DuplexAuto: spool.LONG_EDGE}.get(printer.duplex(),
+                                                                   spool.ONE_SIDED)
+    pages = None
+    if printer.printRange() == QPrinter.PrintRange.PageRange and printer.fromPage():
+        pages = f"{printer.fromPage()}-{printer.toPage() or printer.fromPage()}"
+    return {"copies": max(1, printer.copyCount()), "sides": sides, "pages": pages,
+            "title": printer.docName() or "GridDesk"}
+
+
+def to_file(printer: QPrinter) -> bool:
+    """The dialog's "print to file": painted through the QPrinter, not sent to a queue."""
+    return printer.outputFormat() == QPrinter.OutputFormat.PdfFormat or not printer.printerName()
 
 
 class PageSlot:
@@ -315,13 +338,23 @@ class PrintPreviewDialog(QDialog):
         self.start_printing(printer)
 
     def start_printing(self, printer: QPrinter) -> BackgroundTask:
-        """Send the pages on a worker thread, with progress and 取消; `delivered` fires when
-        the printer took them all, `printing_done(ok)` in every case."""
+        """Send the PDF on a worker thread, with progress and 取消: to the chosen printer's
+        queue as the PDF itself, or (print to file) painted through the QPrinter. `delivered`
+        fires when the queue holds the whole job (or the file is written), `printing_done(ok)`
+        in every case."""
         pdf = self.pdf
         self.printer = printer       # kept alive while the worker paints on it
+        queued = not to_file(printer)
+        name, options = printer.printerName(), queue_options(printer)
 
         def send(_db, report, cancelled):
-            return print_pdf(pdf, printer, report, cancelled)
+            if not queued:
+                return print_pdf(pdf, printer, report, cancelled)
+            try:
+                spool.send_pdf(pdf, name, **options)
+            except spool.PrinterError as exc:
+                raise PrintError(exc.message) from exc
+            return len(spool.page_numbers(options["pages"], self.pages))
 
         task = BackgroundTask(send, None, self)
         progress = progress_dialog(self, self.tr("正在发送到打印机“{0}”…").format(
@@ -338,8 +371,8 @@ class PrintPreviewDialog(QDialog):
             finish()
             self.info.setText(self.tr("已发送到打印机“{0}”：{1} 页").format(
                 printer.printerName() or printer.outputFileName(), pages))
-            self.delivered.emit(printer.outputFileName() or printer.printerName(),
-                                max(1, printer.copyCount()))
+            self.delivered.emit(name if queued else printer.outputFileName() or name,
+                                options["copies"])
             self.printing_done.emit(True)
 
         def failed(exc: Exception) -> None:

@@ -20,7 +20,8 @@ from app.documents.templates import TemplateError
 from app.documents.typography import NO_LINE_END, NO_LINE_START
 from app.errors import FormError
 from app.isolation import printing as ip
-from app.isolation.forms import NOTICE_SET, qr_payload
+from app.isolation import verify
+from app.isolation.forms import NOTICE_SET
 from db import registry as rq
 from db.node import transaction
 
@@ -66,6 +67,10 @@ def released_case(db, who="张三", **values):
     return case_id
 
 
+# The pages of each form of a notice set: [start, end).
+FORM_PAGES = ((0, 2), (2, 4), (4, 5), (5, 6), (6, 7))
+
+
 def pages_text(data: bytes) -> list[str]:
     pdf = pdfium.PdfDocument(data)
     try:
@@ -79,8 +84,9 @@ def lines_of(page: str) -> list[str]:
 
 
 def flat(page: str) -> str:
-    """A page's text without line breaks (a field may wrap across two lines)."""
-    return "".join(lines_of(page))
+    """A page's text without line breaks (a field may wrap across two lines) and without the
+    blank between spaced-out characters (回　执, which pdfium reads as U+3000 or a space)."""
+    return "".join(lines_of(page)).replace("回　执", "回执").replace("回 执", "回执")
 
 
 def assert_line_breaking(pages: list[str]) -> None:
@@ -97,16 +103,18 @@ def test_the_notice_set_carries_the_persons_fields_dates_and_serials(office):
     data, issued = ip.notice_set_pdf(office, [case_id], today=date(2026, 11, 20))
     assert b"/FontFile2" in data                    # the TrueType font travels in the file
     pages = pages_text(data)
-    assert len(pages) == 5                          # one A4 per form
+    # One A4 per form; the 告知书 and 承诺书, in 三号 (GB/T 9704), take two pages each: one
+    # sheet printed on both sides.
+    assert len(pages) == 7
     serials = {i.form: i.serial for i in issued}
     assert set(serials) == set(NOTICE_SET)
     code = community_info(office).code
     for form, serial in serials.items():
         assert re.fullmatch(rf"{code}-2026-[A-Z]{{2}}-\d{{5}}", serial), (form, serial)
-    notice, pledge, card, seal, board = (flat(p) for p in pages)
-    for text in ("居家隔离告知书", "张三", "锦绣花园 3号楼2单元501", "密切接触者",
+    notice, pledge, card, seal, board = (flat("".join(pages[a:b])) for a, b in FORM_PAGES)
+    for text in ("居家隔离告知书", "张三", "锦绣花园", "3号楼2单元501", "密切接触者",
                  "2026年11月20日", "2026年11月26日", "共7天", "王网格", "13700001111",
-                 "钱医生", "13700003333", "长江路社区居民委员会", "回　执", "封条",
+                 "钱医生", "13700003333", "长江路社区居民委员会", "回执", "封条",
                  serials["notice"]):
         assert text in notice, text
     assert notice.count(serials["notice"]) >= 3      # top, receipt title, receipt text
@@ -147,7 +155,7 @@ def test_every_line_of_every_form_keeps_the_line_breaking_rules(office):
                                                 door_measure="sensor")]
     data, _ = ip.notice_set_pdf(office, cases)
     pages = pages_text(data)
-    assert len(pages) == 10
+    assert sum("请勿撕毁" in page for page in pages) == 1     # no strips for the door sensor
     assert_line_breaking(pages)
     release = released_case(office, "曾志伟")
     assert_line_breaking(pages_text(ip.release_pdf(office, release)[0]))
@@ -158,8 +166,8 @@ def test_a_batch_is_one_pdf_case_after_case_and_reports_progress(office):
     seen = []
     data, issued = ip.notice_set_pdf(office, cases, progress=lambda d, t: seen.append((d, t)))
     pages = pages_text(data)
-    assert len(pages) == 15 and len(issued) == 15
-    assert "张三" in pages[0] and "单田芳" in pages[5] and "曾志伟" in pages[10]
+    assert len(pages) == 21 and len(issued) == 15
+    assert "张三" in pages[0] and "单田芳" in pages[7] and "曾志伟" in pages[14]
     assert seen[-1] == (3, 3)
     assert ip.notice_set_pdf(office, cases, cancelled=lambda: True) is None
 
@@ -176,7 +184,7 @@ def test_serials_are_unique_kept_per_case_and_form_and_a_reprint_says_so(office)
     again, issued_again = ip.notice_set_pdf(office, [a])
     assert [i.serial for i in issued_again] == serials[:5]         # the same serials
     text = pages_text(again)
-    assert all("补打（第2次打印）" in page for page in text)
+    assert all("补打（第2次）" in page for page in text)
     ip.record_print(office, issued_again, copies=1, target="/tmp/x.pdf", by="刘书记")
     log = ip.print_log(office, a)
     assert len(log) == 10
@@ -238,10 +246,11 @@ def test_the_release_form_has_stub_masked_id_tests_trio_and_qr(office):
     assert text.count(serial) >= 2                   # the stub and the notice
     sheet = ip.load_sheets(office, [case_id])[0]
     sheet.serials["release"] = serial
-    payload = qr_payload(sheet)
-    assert serial in payload and "START=2026-11-20" in payload and "END=2026-11-26" in payload
-    assert "RELEASED=2026-11-27" in payload
-    assert payload.isascii()
+    payload = verify.sign_release(office, sheet)          # what the QR code says, signed
+    claim = verify.decode(payload)
+    assert claim.serial("410102007003") == serial and claim.released_on == date(2026, 11, 27)
+    assert (claim.name, claim.id_masked) == ("张三", masked)
+    assert payload.isascii() and resident["id_number"] not in payload
 
 
 def test_the_release_forms_qr_code_reads_back_from_the_printed_page(office):
@@ -255,8 +264,8 @@ def test_the_release_forms_qr_code_reads_back_from_the_printed_page(office):
     finally:
         bitmap.close()
         document.close()
-    assert code.text == (f"GRIDDESK RELEASE;NO={issued[0].serial};KIND=home_isolation;"
-                         "START=2026-11-20;END=2026-11-26;RELEASED=2026-11-27")
+    assert code.text.startswith("GD1:")                   # signed: app.isolation.verify
+    assert verify.check(office, code.text).serial == issued[0].serial
 
 
 def test_a_release_form_reprinted_later_is_still_dated_the_release_day(office):
@@ -394,7 +403,7 @@ def test_print_notices_and_release_commands(office, tmp_path, capsys):
     said = capsys.readouterr().out
     assert "已生成" in said and "-GZ-00001" in said
     pages = pages_text(out.read_bytes())
-    assert len(pages) == 10 and "张三" in pages[0] and "单田芳" in pages[5]
+    assert len(pages) == 14 and "张三" in pages[0] and "单田芳" in pages[7]
     log = ip.print_log(office, a)
     assert len(log) == 5 and all(e.target == str(out.resolve()) for e in log)
     released = released_case(office, "曾志伟")
@@ -442,7 +451,7 @@ def test_a_long_period_card_continues_and_a_long_notice_keeps_its_receipt(office
     data, _ = ip.notice_set_pdf(office, [case_id], ("notice", "card"))
     pages = pages_text(data)
     text = "".join(flat(p) for p in pages)
-    assert "回　执" in text and "第42天" in text and "12月31日" in text
+    assert "回执" in text and "第42天" in text and "12月31日" in text
     assert any("居家隔离观察卡（续）" in p for p in pages)
     assert_line_breaking(pages)
 
@@ -486,7 +495,10 @@ def test_every_field_a_template_may_name_has_a_value_for_a_full_case(office, tmp
     office_template(tmp_path, "pledge", bundled("pledge").replace(
         'closing = "', 'closing = "' + "".join(f"[{{{f}}}]" for f in fields)))
     case_id = released_case(office, arrived_on="2026-11-19")
-    text = flat(pages_text(ip.notice_set_pdf(office, [case_id], ("pledge",))[0])[0])
+    pages = pages_text(ip.notice_set_pdf(office, [case_id], ("pledge",))[0])
+    # Without 编号 at the top of each page, and without the blanks pdfium reads into a line
+    # spread wide to end at the margin.
+    text = "".join(flat("\n".join(lines_of(page)[1:])) for page in pages).replace(" ", "")
     for expected in ("[长江路社区]", "[410102007003]", "[林山寨街道]", "[中原区]", "[上海市]",
                      "[王网格]", "[13700002222]", "[2026年11月27日]", "[2026年11月19日]",
                      "[居家隔离期满，核酸检测结果均为阴性，无发热等症状]"):
@@ -514,7 +526,7 @@ def test_characters_the_office_font_lacks_fall_back_per_character(office, tmp_pa
     case_id = add_case(office)
     data, issued = ip.notice_set_pdf(office, [case_id])
     assert data.count(b"/FontFile2") >= 2
-    notice = flat(pages_text(data)[0])
-    for text in ("张三", "锦绣花园 3号楼2单元501", "2026年11月20日", "37.3℃", issued[0].serial):
+    notice = flat("".join(pages_text(data)[:2]))
+    for text in ("张三", "锦绣花园", "3号楼2单元501", "2026年11月20日", "37.3℃", issued[0].serial):
         assert text in notice, text
     assert_line_breaking(pages_text(data))

@@ -1,5 +1,6 @@
-"""Printing isolation cases from the window: built in the background, previewed, printed
-through QPrinter (to a PDF file here) or saved, and logged only once that succeeded."""
+"""Printing isolation cases from the window: built in the background, previewed, printed (the
+PDF itself to a real CUPS queue chosen in the print dialog, or through QPrinter to a PDF file)
+or saved, and logged only once that succeeded."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from app.documents import fonts as doc_fonts
 from app.isolation import printing as ip
 from tests.app.isolation.test_isolation_documents import add_case, released_case
 from tests.app.isolation.test_isolation_documents import office as office
+from tests.cups_queue import cups_pdf as cups_pdf
 from ui.isolation import printing as case_print
 from ui.widgets import print_preview
 
@@ -47,7 +49,8 @@ def test_print_through_qprinter_to_a_pdf_file_then_the_print_is_logged(
     job = run(qtbot, case_print.print_cases(host, office, [a, b]))
     dialog = job.preview
     assert dialog is not None and dialog.isVisible()
-    assert dialog.pages == 10 and "共 10 页" in dialog.info.text()
+    # Seven pages a case: the 告知书 and 承诺书 (三号, GB/T 9704) take two each.
+    assert dialog.pages == 14 and "共 14 页" in dialog.info.text()
     assert office["print_log"].count == 0               # previewing is not printing
 
     out = tmp_path / "printed.pdf"
@@ -80,7 +83,7 @@ def test_print_through_qprinter_to_a_pdf_file_then_the_print_is_logged(
     # The printed file: every page at A4, the forms' ink on it.
     document = pdfium.PdfDocument(out.read_bytes())
     printer = pdf_printer()
-    assert len(document) == (10 if printer.supportsMultipleCopies() else 20)
+    assert len(document) == (14 if printer.supportsMultipleCopies() else 28)
     width, height = document[0].get_size()
     assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2
     bitmap = document[0].render(scale=0.5)
@@ -94,6 +97,86 @@ def test_print_through_qprinter_to_a_pdf_file_then_the_print_is_logged(
     dialog.close()
 
 
+class ChosenInDialog:
+    """QPrintDialog as if the person pressed 打印 (the printer keeps what the test set)."""
+
+    def __init__(self, *args):
+        pass
+
+    def setWindowTitle(self, _title):
+        pass
+
+    def exec(self):
+        return QDialog.DialogCode.Accepted
+
+
+def queue_printer(name: str, copies: int = 1) -> QPrinter:
+    """What the print dialog hands back once a CUPS printer is chosen."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPrinterName(name)
+    assert printer.printerName() == name and not print_preview.to_file(printer)
+    printer.setCopyCount(copies)
+    printer.setDuplex(QPrinter.DuplexMode.DuplexLongSide)
+    return printer
+
+
+def test_print_sends_the_pdf_itself_to_the_chosen_cups_queue_then_logs_it(
+        qtbot, host, office, monkeypatch, messages, cups_pdf):
+    a, b = add_case(office, "张三"), add_case(office, "单田芳")
+    job = run(qtbot, case_print.print_cases(host, office, [a, b]))
+    dialog = job.preview
+    printer = queue_printer(cups_pdf.name, copies=2)
+    sides = print_preview.queue_options(printer)["sides"]   # as the queue's driver allows
+    monkeypatch.setattr(print_preview, "QPrintDialog", ChosenInDialog)
+    monkeypatch.setattr(dialog, "make_printer", lambda: printer)
+    sent = []
+    real_send = print_preview.spool.send_pdf
+    monkeypatch.setattr(print_preview.spool, "send_pdf",
+                        lambda *a, **k: sent.append(real_send(*a, **k)) or sent[-1])
+    with qtbot.waitSignal(job.printed, timeout=WAIT):
+        dialog.print_document()
+    assert [(s.printer, s.copies, s.sides) for s in sent] == [(cups_pdf.name, 2, sides)]
+    out = pdfium.PdfDocument(cups_pdf.output(sent[0]).read_bytes())
+    assert len(out) in (dialog.pages, 2 * dialog.pages)     # CUPS-PDF may collate copies
+    width, height = out[0].get_size()
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2
+    serial = next(e.serial for e in ip.print_log(office, a) if e.form == "notice")
+    assert serial in out[0].get_textpage().get_text_range()          # text, not an image
+    out.close()
+    log = ip.print_log(office, a)
+    assert len(log) == 5 and {(e.target, e.copies) for e in log} == {(cups_pdf.name, 2)}
+    assert f"已发送到打印机“{cups_pdf.name}”" in dialog.info.text()
+    dialog.close()
+
+
+def test_the_dialogs_copies_and_page_range_go_with_the_job(qtbot):
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setCopyCount(3)
+    printer.setPrintRange(QPrinter.PrintRange.PageRange)
+    printer.setFromTo(2, 4)
+    printer.setDocName("居家隔离文书")
+    assert print_preview.queue_options(printer) == {
+        "copies": 3, "sides": "one-sided", "pages": "2-4", "title": "居家隔离文书"}
+
+
+def test_a_stopped_queue_says_so_and_logs_nothing(qtbot, host, office, monkeypatch, messages,
+                                                  cups_pdf):
+    a = add_case(office)
+    job = run(qtbot, case_print.print_cases(host, office, [a]))
+    dialog = job.preview
+    monkeypatch.setattr(print_preview, "QPrintDialog", ChosenInDialog)
+    monkeypatch.setattr(dialog, "make_printer", lambda: queue_printer(cups_pdf.name))
+    try:
+        cups_pdf.stop("卡纸")
+        with qtbot.waitSignal(dialog.printing_done, timeout=WAIT) as ended:
+            dialog.print_document()
+    finally:
+        cups_pdf.resume()
+    assert ended.args == [False] and "已暂停（卡纸）" in messages[-1]
+    assert dialog.b_print.isEnabled() and office["print_log"].count == 0
+    dialog.close()
+
+
 def test_a_failed_print_or_save_logs_nothing(qtbot, host, office, tmp_path, monkeypatch,
                                              messages):
     a = add_case(office)
@@ -103,11 +186,18 @@ def test_a_failed_print_or_save_logs_nothing(qtbot, host, office, tmp_path, monk
     monkeypatch.setattr(print_preview.QPrinterInfo, "availablePrinters", staticmethod(lambda: []))
     dialog.print_document()
     assert "没有安装打印机" in messages[-1]
-    # The printer fails.
+    # Printing to a file fails.
     monkeypatch.setattr(print_preview.QPrinterInfo, "availablePrinters",
                         staticmethod(lambda: ["HP LaserJet"]))
-    monkeypatch.setattr(print_preview.QPrintDialog, "exec",
-                        lambda self: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(print_preview, "QPrintDialog", ChosenInDialog)
+
+    def file_printer() -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "jammed.pdf"))
+        return printer
+
+    monkeypatch.setattr(dialog, "make_printer", file_printer)
 
     def jammed(*_args):
         raise print_preview.PrintError("打印机报告了错误，打印没有完成。")
@@ -147,7 +237,7 @@ def test_a_reprint_is_built_marked_and_logged_as_one(qtbot, host, office, tmp_pa
     first.preview.close()
     again = run(qtbot, case_print.print_cases(host, office, [a], ("notice",)))
     text = pdfium.PdfDocument(again.data)[0].get_textpage().get_text_range()
-    assert "补打（第2次打印）" in text
+    assert "补打（第2次）" in text
     again.preview.save_to(tmp_path / "2.pdf")
     log = ip.print_log(office, a)
     assert sorted(e.reprint for e in log) == [False, True]
@@ -182,7 +272,7 @@ def test_release_form_and_everything_new_today(qtbot, host, office, messages, tm
     job.preview.close()
     a, b = add_case(office, "张三"), add_case(office, "单田芳")
     job = run(qtbot, case_print.print_new_today(host, office))
-    assert job.case_ids == [a, b] and job.preview.pages == 10
+    assert job.case_ids == [a, b] and job.preview.pages == 14
     job.preview.close()
 
 
