@@ -879,7 +879,8 @@ def add_demo_cases(db: Any, seed: int, now: datetime | None = None) -> dict[str,
         case_id = isolation.register_case(
             db, resident_id=resident, kind=kind, reason=rng.choice(isolation.REASONS[:5]),
             origin=rng.choice(ORIGINS), arrived_on=start - timedelta(days=rng.randint(0, 1)),
-            started_on=start, door_measure=rng.choice(("seal", "seal", "sensor")),
+            started_on=start, door_measure=rng.choice(
+                ("seal", "seal", "sensor") if kind == "home_isolation" else ("none", "sensor")),
             by=by, now=datetime.combine(min(start, today), now.time()) - timedelta(hours=1))
         if start > today:
             counts["planned"] = counts.get("planned", 0) + 1

@@ -210,19 +210,30 @@ def planned_end_for(settings: Settings, kind: str, started_on: date) -> date:
 
 # --- registering a case -----------------------------------------------------------------------
 
+MONITORING_NOT_SEALED = "居家健康监测可以外出办理必要事务，不贴封条：请选择电子门磁或不封门。"
+
+
+def default_door_measure(kind: str) -> str:
+    """A door seal for home isolation; home health monitoring lets the person out on essential
+    business, so its door is never sealed."""
+    return "none" if kind == "home_monitoring" else "seal"
+
+
 def register_case(db: sqlite_utils.Database, *, kind: str, reason: str, started_on: Any,
                   resident_id: str | None = None, newcomer: dict[str, Any] | None = None,
                   planned_end: Any = None, origin: str | None = None, arrived_on: Any = None,
                   grid_worker_id: str | None = None, police_id: str | None = None,
-                  doctor_id: str | None = None, door_measure: str = "seal",
+                  doctor_id: str | None = None, door_measure: str | None = None,
                   phone: str | None = None, note: str | None = None, by: str | None = None,
                   now: datetime | None = None) -> str:
     """Register a case for a resident, or for a newcomer who is added as a resident of a
     household in the same transaction. Returns the case id. The case is active at once when
     it starts today or earlier, else planned; the trio defaults to the household's grid
-    worker and the community's police officer and doctor."""
+    worker and the community's police officer and doctor; the door measure to the kind's
+    (a seal for home isolation; none for home health monitoring, which never seals a door)."""
     now = now or datetime.now()
     by = _who(db, "cases.edit") or by
+    door_measure = door_measure or default_door_measure(kind)
     today = now.date()
     settings = get_settings(db)
     errors: dict[str, str] = {}
@@ -244,6 +255,8 @@ def register_case(db: sqlite_utils.Database, *, kind: str, reason: str, started_
             errors["started_on"] = "开始日期不能晚于30天以后，请检查日期。"
     if door_measure not in DOOR_LABELS:
         errors["door_measure"] = "请选择门禁措施：门贴封条、电子门磁或不封门。"
+    elif kind == "home_monitoring" and door_measure == "seal":
+        errors["door_measure"] = MONITORING_NOT_SEALED
     if phone and phone.strip():
         try:
             phone = normalize_phone(phone)
@@ -336,6 +349,8 @@ def edit_case(db: sqlite_utils.Database, case_id: str, data: dict[str, Any], *,
         errors["reason"] = "请填写管控原因，例如“密切接触者”。"
     if "door_measure" in values and values["door_measure"] not in DOOR_LABELS:
         errors["door_measure"] = "请选择门禁措施：门贴封条、电子门磁或不封门。"
+    elif values.get("door_measure") == "seal" and current["kind"] == "home_monitoring":
+        errors["door_measure"] = MONITORING_NOT_SEALED
     if values.get("phone"):
         try:
             values["phone"] = normalize_phone(values["phone"])

@@ -166,7 +166,9 @@ class CaseDialog(FormDialog):
                                      staff_combo(db, ("police",), None))
         self.doctor = self.add_field("doctor_id", self.tr("片医"),
                                      staff_combo(db, ("doctor",), None))
-        self.combo("door_measure", self.tr("门禁措施"), isolation.DOOR_LABELS, "seal")
+        self.door_measure = self.combo("door_measure", self.tr("门禁措施"), isolation.DOOR_LABELS,
+                                       isolation.default_door_measure(self.value("kind")))
+        self.kind.currentIndexChanged.connect(self._door_for_kind)
         self.line("phone", self.tr("隔离期间联系电话"), "", self.tr("不填则用居民登记的电话"))
         self.note("note", self.tr("备注"), "")
 
@@ -192,6 +194,15 @@ class CaseDialog(FormDialog):
     def _show_row(self, name: str, visible: bool) -> None:
         box = self._row_widget(name)
         self.form.setRowVisible(box, visible)
+
+    def _door_for_kind(self) -> None:
+        """The kind's door measure: monitoring never seals a door, isolation usually does."""
+        kind = self.value("kind")
+        current = self.value("door_measure")
+        if (kind == "home_monitoring" and current == "seal") or \
+                (kind == "home_isolation" and current == "none"):
+            self.door_measure.setCurrentIndex(
+                self.door_measure.findData(isolation.default_door_measure(kind)))
 
     def _update_end(self) -> None:
         kind = self.kind.currentData()

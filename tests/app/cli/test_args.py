@@ -40,3 +40,15 @@ def test_a_database_without_a_community_is_refused_with_what_to_do(tmp_path, cap
     assert main(["excel", "export", "--db", str(tmp_path / "empty.sqlite"), "--what",
                  "residents", "--out", str(out)]) == 1
     assert "还没有社区信息" in capsys.readouterr().err and not out.exists()
+
+
+def test_sync_import_of_a_folder_without_a_bundle_says_so_and_fails(community, tmp_path,
+                                                                      capsys):
+    empty = tmp_path / "stick"
+    empty.mkdir()
+    assert main(["sync", "import", "--db", db_file(community), str(empty)]) == 1
+    assert "没有完整的同步包" in capsys.readouterr().err
+    (empty / ".410102007003-1.gdsync.part").write_bytes(b"GDSYNC half written")
+    assert main(["sync", "import", "--db", db_file(community), str(empty)]) == 1
+    out = capsys.readouterr()
+    assert "没有完整的同步包" in out.err and "中断的导出" in out.out

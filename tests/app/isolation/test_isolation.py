@@ -379,3 +379,15 @@ def test_each_role_does_what_it_may_and_history_names_them(office):
         assert isolation.case_detail(office, case_id).checks[0]["checked_by"] == "钱医生"
     finally:
         accounts.forget_all()
+
+
+def test_home_health_monitoring_never_seals_a_door(office):
+    monitored = register(office, kind="home_monitoring")
+    assert isolation.case_detail(office, monitored).case["door_measure"] == "none"
+    assert isolation.case_detail(office, register(office, "李四")).case["door_measure"] == "seal"
+    with pytest.raises(FormError, match="不贴封条"):
+        register(office, "单田芳", kind="home_monitoring", door_measure="seal")
+    with pytest.raises(FormError, match="不贴封条"):
+        isolation.edit_case(office, monitored, {"door_measure": "seal"})
+    isolation.edit_case(office, monitored, {"door_measure": "sensor"})
+    assert isolation.case_detail(office, monitored).case["door_measure"] == "sensor"

@@ -249,7 +249,8 @@ def test_print_from_the_board_logs_and_shows_in_the_case(page, qtbot, office, tm
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass
     preview = job.preview
-    assert preview.pages == 5
+    # 告知书 and 承诺书 take a sheet each, both sides (GB/T 9704 三号 body); 观察卡, 封条, 公示.
+    assert preview.pages == 7
     assert "还没有打印过材料" in page.detail.toPlainText()
     preview.save_to(tmp_path / "材料.pdf")
     qtbot.waitUntil(lambda: "打印记录" in page.detail.toPlainText())
@@ -342,3 +343,21 @@ def test_a_second_reading_for_a_half_day_is_announced_and_kept(page, qtbot, offi
     readings = [(c["temperature"], c["checked_by"])
                 for c in isolation.case_detail(office, case_id).checks if c["slot"] == "pm"]
     assert readings == [(36.8, "王网格"), (38.2, "刘书记")]
+
+
+def test_the_header_and_the_all_filter_count_the_same_people(page, qtbot, office):
+    register(page, qtbot)                                       # starts today: 管控中
+    register(page, qtbot, "李四", start=date(2026, 11, 22))     # planned: 待开始
+    page.reload()
+    assert page.chip_buttons["all"].text() == "全部在管 2"
+    assert "管控中 1 人" in page.summary.text() and "待开始 1 人" in page.summary.text()
+
+
+def test_choosing_home_monitoring_leaves_the_door_unsealed(page, qtbot, office):
+    dialog = page.register_case()
+    assert dialog.value("door_measure") == "seal"
+    dialog.kind.setCurrentIndex(dialog.kind.findData("home_monitoring"))
+    assert dialog.value("door_measure") == "none"
+    dialog.kind.setCurrentIndex(dialog.kind.findData("home_isolation"))
+    assert dialog.value("door_measure") == "seal"
+    dialog.reject()
