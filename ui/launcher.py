@@ -90,6 +90,10 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
                 app.exit(0 if window.isVisible() else 3)
             QTimer.singleShot(0, finish)
         status = app.exec()
+        # Closing stops the window's timers and background work (automatic backups, the hub
+        # sync) before its connection closes: a smoke run's window is still open here, and a
+        # backup finishing later would read through the closed connection.
+        window.close()
         if getattr(window, "switch_requested", False):
             # 账户 › 切换账户: sign out (recorded) and ask who signs in, on the same file.
             from app import accounts

@@ -5,7 +5,7 @@ import sqlite3
 from PySide6.QtCore import QLockFile, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from app.database import community_info, open_community_db
+from app.database import community_info, create_community, open_community_db
 from db import migrate
 from ui.community_dialog import CommunityDialog
 from ui.launcher import run_window
@@ -70,3 +70,20 @@ def test_newer_schema_gets_a_message_and_stays_untouched(qtbot, tmp_path, capsys
     assert run_window(path, smoke=True) == 1
     assert "更新版本" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_a_smoke_run_leaves_no_automatic_backup_running_after_it(qtbot, tmp_path):
+    """The window's schedule of automatic backups stops with the window: nothing reads through
+    the closed connection afterwards (it did, in a later test's event loop)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.accounts.backup_section import BackupSection
+
+    path = tmp_path / "c.sqlite"
+    db = open_community_db(path, create=True)
+    create_community(db, "长江路社区", "410102007003", "林山寨街道", "中原区")
+    db.conn.close()
+    assert run_window(path, smoke=True) == 0
+    sections = [w for w in QApplication.topLevelWidgets() for w in w.findChildren(BackupSection)]
+    assert sections and all(s.stopped and not s.first.isActive() and not s.timer.isActive()
+                            for s in sections)
