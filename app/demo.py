@@ -17,6 +17,7 @@ from typing import Any
 
 from faker import Faker
 
+from app import registry
 from app.database import create_community, open_community_db
 from app.validation import check_character
 from db import registry as q
@@ -708,7 +709,8 @@ def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                seed: int = 2026, progress: Progress | None = None,
                today: date = DEMO_TODAY, name: str | None = None,
                code: str | None = None, pairings: bool = True,
-               isolation_cases: bool = True) -> dict[str, Any]:
+               isolation_cases: bool = True, street: str | None = None
+               ) -> dict[str, Any]:
     """Create the database file at `path` and fill it with a demo community.
 
     `progress(done, total)` is called now and then with inserted rows so far. Returns the
@@ -720,8 +722,8 @@ def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
     """
     db = open_community_db(path, create=True)
     try:
-        _name, _code, street, district = COMMUNITY
-        name, code = name or _name, code or _code
+        _name, _code, _street, district = COMMUNITY
+        name, code, street = name or _name, code or _code, street or _street
         community = create_community(db, name, code, street, district)
         plan = plan_demo(residents, seed, owner=community.id, community_code=code, today=today)
         total = sum(len(rows) for rows in plan.values())
@@ -846,7 +848,8 @@ ORIGINS = ("上海市", "广州市", "北京市朝阳区", "郑州市金水区",
            "西安市", "成都市")
 
 
-def add_demo_cases(db: Any, seed: int, now: datetime | None = None) -> dict[str, int]:
+def add_demo_cases(db: Any, seed: int, now: datetime | None = None, scale: float = 1.0
+                   ) -> dict[str, int]:
     """Isolation cases around `now` (the real clock by default, so the 今日 board is live):
     released ones from the past weeks, active ones at every day of their period with their
     checks and tests, a few due for release today, one fever for the doctor, one transferred
@@ -859,7 +862,7 @@ def add_demo_cases(db: Any, seed: int, now: datetime | None = None) -> dict[str,
     residents = [r[0] for r in db.conn.execute(
         "SELECT id FROM residents WHERE deleted = 0 AND household_id IS NOT NULL "
         "AND birth_date < ? ORDER BY id", ((today - timedelta(days=365 * 18)).isoformat(),))]
-    total = max(8, min(60, len(residents) // 150))
+    total = max(2, int(max(8, min(60, len(residents) // 150)) * scale))   # scale: demo variety
     people = rng.sample(residents, min(total, len(residents)))
     settings = isolation.get_settings(db)
     counts: dict[str, int] = {}
@@ -928,21 +931,65 @@ DISTRICT = ("中原区", "410102")
 DEMO_COMMUNITIES = (("长江路社区", "410102007003"), ("建设路社区", "410102008001"),
                     ("桐柏路社区", "410102009002"), ("汝河路社区", "410102010004"),
                     ("棉纺路社区", "410102011005"))
+DEMO_STREETS = (("林山寨街道", "410102007"), ("建设路街道", "410102008"),
+                ("桐柏路街道", "410102009"), ("汝河路街道", "410102010"),
+                ("棉纺路街道", "410102011"))
+# With --streets: how each community differs (share of the residents asked for, Party-member
+# pairing, isolation cases, days since its last bundle reached the district).
+DEMO_VARIETY = ((1.0, True, 1.0, 0), (0.55, False, 0.5, 4), (1.5, True, 3.0, 0),
+                (0.8, True, 0.0, 0), (1.25, True, 1.5, 1))
+
+
+@dataclass(frozen=True)
+class DemoCommunity:
+    name: str
+    code: str
+    street: str
+    residents: int
+    pairings: bool = True
+    case_scale: float = 1.0       # isolation cases, against a community of its size
+    silent_days: int = 0          # its last bundle reached the district this long ago
+
+
+def plan_demo_district(communities: int = 3, streets: int | None = None,
+                       residents: int = 2000) -> list[DemoCommunity]:
+    """The demo district's communities. Without `streets`, each in the street of its code,
+    all alike. With `streets` (1..5), spread over that many streets (codes from the street),
+    and differing: sizes, case loads, pairing coverage, and one silent for four days."""
+    street_of = {code: name for name, code in DEMO_STREETS}
+    if streets is None:
+        return [DemoCommunity(name, code, street_of[code[:9]], residents)
+                for name, code in DEMO_COMMUNITIES[:communities]]
+    if not 1 <= streets <= len(DEMO_STREETS):
+        raise ValueError(f"streets must be 1..{len(DEMO_STREETS)}")
+    made = []
+    for i, (name, _code) in enumerate(DEMO_COMMUNITIES[:communities]):
+        street, street_code = DEMO_STREETS[i % streets]
+        share, pairings, cases, silent = DEMO_VARIETY[i]
+        made.append(DemoCommunity(name, f"{street_code}{i + 1:03d}", street,
+                                  max(60, int(residents * share)), pairings, cases, silent))
+    return made
 
 
 def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
                         residents: int = 2000, seed: int = 2026,
-                        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                        progress: Callable[[str], None] | None = None,
+                        streets: int | None = None, accounts: bool = True) -> dict[str, Any]:
     """A district database at `path` with `communities` demo communities beside it
     (<stem>-<code>.sqlite), each enrolled with the district by files, as on a USB stick,
-    and synced once both ways, so the district view shows them all. Returns the files."""
+    and synced once both ways, so the district view shows them all. `streets` spreads them
+    over that many streets and makes them differ (plan_demo_district). With `accounts`, the
+    district gets its demo accounts (create_demo_district_accounts); without, it is left
+    unclaimed for a test to set up its own. Returns the files and the accounts made."""
     import tempfile
     from pathlib import Path
 
-    from app.accounts import create_demo_accounts
+    from app import district as district_views
+    from app.accounts import create_demo_accounts, create_demo_district_accounts
     from app.sync import engine
 
     path = Path(path)
+    floating: dict[str, Any] | None = None   # a person registered in two communities
     if not 1 <= communities <= len(DEMO_COMMUNITIES):
         raise ValueError(f"communities must be 1..{len(DEMO_COMMUNITIES)}")
     district = open_community_db(path, create=True)
@@ -951,13 +998,19 @@ def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
         engine.create_district(district, *DISTRICT)
         with tempfile.TemporaryDirectory(prefix="griddesk-demo-district-") as tmp:
             stick = Path(tmp)
-            for i, (name, code) in enumerate(DEMO_COMMUNITIES[:communities]):
+            for i, plan in enumerate(plan_demo_district(communities, streets, residents)):
+                name, code = plan.name, plan.code
                 file = path.with_name(f"{path.stem}-{code}.sqlite")
                 if progress:
-                    progress(f"{name}（{residents} 名居民）→ {file}")
-                build_demo(file, residents=residents, seed=seed + i, name=name, code=code)
+                    progress(f"{plan.street} › {name}（{plan.residents} 名居民）→ {file}")
+                build_demo(file, residents=plan.residents, seed=seed + i, name=name, code=code,
+                           street=plan.street, pairings=plan.pairings,
+                           isolation_cases=plan.case_scale == 1.0)
                 community = open_community_db(file)
                 try:
+                    if plan.case_scale not in (0.0, 1.0):   # before accounts: no sign-in
+                        add_demo_cases(community, seed + i, scale=plan.case_scale)
+                    floating = _register_twice(community, floating)
                     create_demo_accounts(community)
                     seen = engine.enroll_by_files(community, district, stick / code)
                     peer = engine.district_peer(community)["node_id"]
@@ -965,10 +1018,46 @@ def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
                     engine.import_folder(district, stick / code / "up")
                     engine.export_bundles(district, seen.node_id, stick / code / "down")
                     engine.import_folder(community, stick / code / "down")
+                    if plan.silent_days:    # its last bundle came days ago
+                        _backdate_last_bundle(district, seen.node_id, plan.silent_days)
                 finally:
                     community.conn.close()
                 made.append(file)
+        # The district opens as its administrator (read-only on community data, as it is for
+        # every district account), with a 区级 viewer and a 街道 account per street.
+        made_accounts = create_demo_district_accounts(
+            district, [(s["code"], s["name"]) for s in district_views.streets(district)]
+        ) if accounts else []
         district.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         district.conn.close()
-    return {"district": path, "communities": made}
+    return {"district": path, "communities": made, "accounts": made_accounts}
+
+
+def _register_twice(community: Any, floating: dict[str, Any] | None) -> dict[str, Any]:
+    """A floating resident the offices forgot to remove: the first community's first resident
+    is registered again in the second community (the district's 重复登记 list shows them)."""
+    if floating is None:
+        row = community.conn.execute(
+            "SELECT name, id_number, sex, birth_date FROM residents WHERE deleted = 0 "
+            "AND id_kind = 'resident' AND id_number IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()
+        return {"name": row[0], "id_number": row[1], "done": False} if row else {"done": True}
+    if not floating["done"]:
+        household = community.conn.execute(
+            "SELECT id FROM households WHERE deleted = 0 ORDER BY id LIMIT 1").fetchone()
+        if household:
+            registry.add_resident(community, {
+                "household_id": household[0], "name": floating["name"],
+                "id_number": floating["id_number"], "relation": "其他",
+                "residency": "floating"})
+        floating["done"] = True
+    return floating
+
+
+def _backdate_last_bundle(district: Any, node_id: str, days: int) -> None:
+    from db import sync as sync_store
+
+    at = (datetime.now() - timedelta(days=days)).isoformat(timespec="seconds")
+    with transaction(district):
+        sync_store.update_peer(district, node_id, last_import_at=at)

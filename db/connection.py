@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db import audit, changelog, migrate
+from db import audit, changelog, migrate, scope
 from db.clock import HybridClock
 from db.node import NodeState, ReadingFn, SearchKeyFn, catch_up_clock, node_state
 
@@ -43,7 +43,8 @@ def open_database(path: str | os.PathLike[str], *, create: bool = False,
     elif not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise DatabaseOpenError("read_only", path)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True,
+                               factory=scope.Connection)  # what a 街道 account may see
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:

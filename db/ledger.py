@@ -3,16 +3,20 @@ so checking a 20,000-row ledger costs a handful of queries instead of one per ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import sqlite_utils
+
+from db.community_scope import sql_in
 
 Row = dict[str, Any]
 
 # Address order, as the household list shows it.
 ADDRESS_ORDER = ("c.sort_order, c.name, b.sort_order, CAST(b.name AS INTEGER), b.name, "
                  "u.sort_order, u.name, h.floor, CAST(h.door_number AS INTEGER), h.door_number")
+# At a district, community by community first (one community's database: no change).
+COMMUNITY_ORDER = "(SELECT o.code FROM org_units o WHERE o.id = r.community_id), "
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> list[Row]:
@@ -62,11 +66,15 @@ def party_resident_ids(db: sqlite_utils.Database) -> set[str]:
         "SELECT resident_id FROM party_members WHERE deleted = 0 AND resident_id IS NOT NULL")}
 
 
-def resident_ledger(db: sqlite_utils.Database) -> Iterator[Row]:
+def resident_ledger(db: sqlite_utils.Database,
+                    communities: Collection[str] | None = None) -> Iterator[Row]:
     """Every live resident with the address parts, grid and Party membership, in address
-    order and the head of each household first. Streams: rows are read as they are used."""
+    order and the head of each household first (at a district: of the given communities,
+    None for all, community by community). Streams: rows are read as they are used."""
+    scope, params = sql_in("r.community_id", communities)
     cur = db.conn.execute(
-        "SELECT g.name AS grid, c.name AS compound, b.name AS building, u.name AS unit, "
+        "SELECT r.community_id, g.name AS grid, c.name AS compound, b.name AS building, "
+        "u.name AS unit, "
         "h.door_number, h.phone AS household_phone, h.dwelling, h.tags AS household_tags, "
         "r.name, r.sex, r.id_kind, r.id_number, r.birth_date, r.phone, r.relation, "
         "r.residency, r.ethnicity, r.tags, r.note, "
@@ -75,17 +83,21 @@ def resident_ledger(db: sqlite_utils.Database) -> Iterator[Row]:
         "FROM residents r JOIN households h ON h.id = r.household_id "
         "JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id "
         "JOIN compounds c ON c.id = b.compound_id LEFT JOIN org_units g ON g.id = c.grid_id "
-        f"WHERE r.deleted = 0 AND h.deleted = 0 ORDER BY {ADDRESS_ORDER}, "
-        "(r.relation = '户主') DESC, r.birth_date, r.name")
+        f"WHERE r.deleted = 0 AND h.deleted = 0{scope} ORDER BY {COMMUNITY_ORDER}"
+        f"{ADDRESS_ORDER}, (r.relation = '户主') DESC, r.birth_date, r.name", params)
     names = [d[0] for d in cur.description]
     for r in cur:
         yield dict(zip(names, r, strict=True))
 
 
-def household_ledger(db: sqlite_utils.Database) -> Iterator[Row]:
-    """Every live household with its head (户主 first, else the eldest) and member count."""
+def household_ledger(db: sqlite_utils.Database,
+                     communities: Collection[str] | None = None) -> Iterator[Row]:
+    """Every live household with its head (户主 first, else the eldest) and member count (at
+    a district: of the given communities, None for all)."""
+    scope, params = sql_in("h.community_id", communities)
     cur = db.conn.execute(
-        "SELECT g.name AS grid, c.name AS compound, b.name AS building, u.name AS unit, "
+        "SELECT h.community_id, g.name AS grid, c.name AS compound, b.name AS building, "
+        "u.name AS unit, "
         "h.door_number, h.phone, h.dwelling, h.tags, h.note, "
         "(SELECT count(*) FROM residents r WHERE r.household_id = h.id AND r.deleted = 0) "
         "  AS members, "
@@ -95,7 +107,8 @@ def household_ledger(db: sqlite_utils.Database) -> Iterator[Row]:
         "FROM households h JOIN units u ON u.id = h.unit_id "
         "JOIN buildings b ON b.id = u.building_id JOIN compounds c ON c.id = b.compound_id "
         "LEFT JOIN org_units g ON g.id = c.grid_id "
-        f"WHERE h.deleted = 0 ORDER BY {ADDRESS_ORDER}")
+        f"WHERE h.deleted = 0{scope} ORDER BY {COMMUNITY_ORDER.replace('r.', 'h.')}"
+        f"{ADDRESS_ORDER}", params)
     names = [d[0] for d in cur.description]
     for r in cur:
         yield dict(zip(names, r, strict=True))

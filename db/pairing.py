@@ -3,11 +3,12 @@ checks and the contact log. Plain values in and out; SQL stays visible."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
 
+from db.community_scope import sql_in
 from db.ids import uuid7
 from db.registry import ADDRESS_SQL, HOUSEHOLD_JOIN, SCOPE_COLUMN, Row, _one, _rows, insert
 
@@ -223,11 +224,14 @@ def unpaired_households(db: sqlite_utils.Database) -> list[tuple]:
 
 
 def households_with_members(db: sqlite_utils.Database, scope: str | None = None,
-                            scope_id: str | None = None) -> list[Row]:
-    """Every live household (in address order) with its head, phone, member: the ledger and
-    the notice board read this."""
+                            scope_id: str | None = None,
+                            communities: Collection[str] | None = None) -> list[Row]:
+    """Every live household (in address order; at a district community by community, of the
+    given community ids or all) with its head, phone, member: the ledger and the notice
+    board read this."""
     sql = (
-        f"SELECT h.id, h.door_number, h.phone, h.floor, u.name AS unit, b.name AS building, "
+        f"SELECT h.id, h.community_id, h.door_number, h.phone, h.floor, u.name AS unit, "
+        f"b.name AS building, "
         f"b.id AS building_id, c.name AS compound, c.id AS compound_id, g.name AS grid, "
         f"{ADDRESS_SQL} AS address, "
         f"hd.name AS head, hd.id_number AS head_id_number, hd.phone AS head_phone, "
@@ -243,11 +247,13 @@ def households_with_members(db: sqlite_utils.Database, scope: str | None = None,
         f"LEFT JOIN party_members m ON m.id = p.member_id "
         f"WHERE h.deleted = 0"
     )
-    params: list[Any] = []
+    in_scope, params = sql_in("h.community_id", communities)
+    sql += in_scope
     if scope:
         sql += f" AND {SCOPE_COLUMN[scope]} = ?"
         params.append(scope_id)
-    return _rows(db, sql + f" ORDER BY {ADDRESS_ORDER}", params)
+    return _rows(db, sql + " ORDER BY (SELECT o.code FROM org_units o "
+                           f"WHERE o.id = h.community_id), {ADDRESS_ORDER}", params)
 
 
 # --- spot checks ------------------------------------------------------------------------------

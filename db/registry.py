@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db import district as district_levels
 from db.ids import uuid7
 from db.node import get_meta
 
@@ -159,7 +160,12 @@ def tree_nodes(db: sqlite_utils.Database) -> dict[str, list[Row]]:
     }
 
 
-SCOPE_COLUMN = {"grid": "c.grid_id", "compound": "c.id", "building": "b.id", "unit": "u.id"}
+SCOPE_COLUMN = {"grid": "c.grid_id", "compound": "c.id", "building": "b.id", "unit": "u.id",
+                # at a district: a community, a street ("" for 未分街道, see db/district.py)
+                "community": "c.community_id",
+                "street": "coalesce((SELECT s.id FROM org_units k JOIN org_units s ON s.id = "
+                          f"{district_levels.STREET_OF.format(c='k')} AND s.deleted = 0 "
+                          "WHERE k.id = c.community_id), '')"}
 
 
 def household_ids(db: sqlite_utils.Database, scope: str | None = None,

@@ -13,3 +13,4 @@ class AppEvents(QObject):
     open_member = Signal(str)          # show this Party member (and their households)
     open_household = Signal(str)       # show this household in 楼栋住户
     show_page = Signal(object)         # bring this page to the front (the window listens)
+    community_selected = Signal(str)   # at a district: look at this community (its id)

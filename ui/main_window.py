@@ -18,7 +18,11 @@ from PySide6.QtWidgets import (
 
 from app.accounts import Session
 from app.database import community_info
+from app.duplicates import has_notices
+from app.sync.engine import role
 from ui.accounts.window_access import install_access
+from ui.district.overview import DistrictOverviewPage
+from ui.duplicates.page import DuplicatesPage
 from ui.events import AppEvents
 from ui.isolation.page import IsolationPage
 from ui.ledger.actions import ExportRunner, export_current_list, export_whole_ledger
@@ -60,19 +64,35 @@ class MainWindow(QMainWindow):
         self.party_page = PartyPage(db, self.events)
         self.isolation_page = IsolationPage(db, self.events)
         self.sync_page = SyncPage(db, db_path, self.events)
+        # At a district the 概览 is its communities' table (ui/district/overview).
+        self.overview_page = (DistrictOverviewPage(db, self.events) if role(db) == "district"
+                              else OverviewPage(db, self.events))
+        # The same person in two communities: the district's list, or a community's notices
+        # from the district (only once it has sent some).
+        at_district = role(db) == "district"
+        self.duplicates_title = self.tr("重复登记") if at_district else self.tr("区里提示")
+        self.duplicates_page = (DuplicatesPage(db, self.events)
+                                if at_district or has_notices(db) else None)
         for title, page in [
-            (self.tr("概览"), OverviewPage(db, self.events)),
+            (self.tr("概览"), self.overview_page),
             (self.tr("楼栋住户"), self.registry_page),
             (self.tr("党员联户"), self.party_page),
             (self.tr("居家隔离"), self.isolation_page),
             (self.tr("同步"), self.sync_page),
             (self.tr("设置"), SettingsPage(db, db_path)),
         ]:
+            if page is self.sync_page and self.duplicates_page is not None:
+                self.nav.addItem(QListWidgetItem(self.duplicates_title))
+                self.pages.addWidget(self.duplicates_page)
             self.nav.addItem(QListWidgetItem(title))
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.events.show_page.connect(lambda page: self.nav.setCurrentRow(
             self.pages.indexOf(page)))  # household ⇄ member links between pages
+        # A community double-clicked on the district overview: its residents (the lists'
+        # community filter listens to the same signal).
+        self.events.community_selected.connect(lambda _id: self.nav.setCurrentRow(
+            self.pages.indexOf(self.registry_page)))
         self.nav.setCurrentRow(1)
 
         central = QWidget()

@@ -19,16 +19,18 @@ import sqlite_utils
 from app.errors import FormError
 from db import audit as audit_log
 from db import registry as db_registry
+from db import scope as db_scope
 from db.node import get_meta, node_state, set_meta, transaction
 
 ROLE_LABELS = {"admin": "管理员", "grid_worker": "网格员", "doctor": "片医", "police": "片警",
-               "district": "区级"}
+               "district": "区级", "street": "街道"}
 ROLE_HINTS = {
     "admin": "社区书记或主任：全部功能，管理账户",
     "grid_worker": "所负责网格的住户和居民；登记排查和走访",
     "doctor": "健康监测和隔离人员的健康数据",
     "police": "隔离案件和重点人员（只读）",
     "district": "区级：跨社区查看（只读）",
+    "street": "街道办：只查看本街道各社区的数据（只读，证件号和电话不显示完整）",
 }
 
 # What each permission is called in a refusal: "片医不能<修改住户和居民>".
@@ -62,7 +64,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "police": frozenset({"registry.view", "cases.view", "keypersons.view", "personal.reveal"}),
     "district": frozenset({"registry.view", "pairing.view", "cases.view", "keypersons.view",
                            "ledger.export", "sync"}),
+    "street": frozenset({"registry.view", "pairing.view", "cases.view", "keypersons.view",
+                         "ledger.export"}),
 }
+# At a district database, community data is only looked at: whoever is signed in, these are
+# refused (require, and the window's buttons), with DISTRICT_READ_ONLY as the reason.
+COMMUNITY_WRITES = frozenset({"registry.edit", "registry.structure", "pairing.edit",
+                              "cases.edit", "health.edit", "ledger.import"})
+DISTRICT_READ_ONLY = ("区里只能查看社区的数据；更正请联系该社区在本社区电脑上修改，"
+                      "同步后即可看到。")
 # Values a role sees unmasked in lists; anything else shows masked, "显示" reveals it. Every
 # output's rule is in app.accounts.masking.
 ROLE_SEES: dict[str, frozenset[str]] = {
@@ -71,6 +81,7 @@ ROLE_SEES: dict[str, frozenset[str]] = {
     "doctor": frozenset({"phone"}),
     "police": frozenset({"phone", "id_number"}),
     "district": frozenset(),
+    "street": frozenset(),
 }
 
 DEFAULTS = {"signin_max_failures": 5, "signin_lock_minutes": 15, "idle_lock_minutes": 10}
@@ -108,6 +119,10 @@ class Session:
     role: str
     grid_ids: frozenset[str] = field(default_factory=frozenset)
     account_id: int | None = None
+    street: str = ""    # a 街道 account's street code
+    # The community ids this session may see at a district (a 街道 account: its street's);
+    # None for every one. db.scope applies it to the connection (see attach).
+    communities: frozenset[str] | None = None
 
     @property
     def role_label(self) -> str:
@@ -206,6 +221,9 @@ def attach(db: sqlite_utils.Database, session: Session | None) -> None:
     state = node_state(db)
     state.session = session
     state.user = session.username if session else ""
+    scoped = session is not None and session.communities is not None
+    if scoped or db_scope.limited(db):
+        db_scope.limit_to(db, session.communities if scoped else None)  # type: ignore[union-attr]
 
 
 def current(db: sqlite_utils.Database) -> Session | None:
@@ -216,15 +234,56 @@ def current(db: sqlite_utils.Database) -> Session | None:
     return None if has_accounts(db) else UNCLAIMED
 
 
-def require(db: sqlite_utils.Database, permission: str) -> Session:
-    """The check every service makes before acting; raises PermissionDenied."""
+def at_district(db: sqlite_utils.Database) -> bool:
+    """Whether this is a district database (app.sync.engine.role says "district")."""
+    return get_meta(db, "role") == "district"
+
+
+# The roles an account may have at a district, and what its administrator does there.
+DISTRICT_ROLES = ("admin", "district", "street")
+DISTRICT_ADMIN_HINT = "区县管理员：同步、账户和设置；各社区的数据只能查看"
+
+
+def roles_here(db: sqlite_utils.Database) -> dict[str, str]:
+    """Role → "label：hint" for the roles an account may have on this database: at a district
+    管理员, 区级 and 街道; at a community every role but 街道."""
+    if at_district(db):
+        return {r: f"{ROLE_LABELS[r]}：{DISTRICT_ADMIN_HINT if r == 'admin' else ROLE_HINTS[r]}"
+                for r in DISTRICT_ROLES}
+    return {r: f"{label}：{ROLE_HINTS[r]}" for r, label in ROLE_LABELS.items() if r != "street"}
+
+
+def streets(db: sqlite_utils.Database) -> dict[str, str]:
+    """Street code → "name（code）": the streets a 街道 account may name here."""
+    return {code: f"{name}（{code}）" for code, name in db_scope.streets(db)}
+
+
+SIGN_IN_FIRST = ("请先登录。命令行请加 --user 用户名（密码在提示时输入，"
+                 "或放在环境变量 GRIDDESK_PASSWORD 中）。")
+
+
+def refusal(db: sqlite_utils.Database, permission: str) -> str | None:
+    """Why the signed-in user may not do `permission` here (the Chinese reason a service
+    raises and a disabled button shows), or None when they may. The one place that decides:
+    the role's permissions, and at a district, no editing of community data for anyone. A
+    district without accounts yet (tests, the demo builder) is UNCLAIMED, as everywhere: the
+    window makes its administrator first, and from then on the district only looks."""
     session = current(db)
     if session is None:
-        raise PermissionDenied("请先登录。命令行请加 --user 用户名（密码在提示时输入，"
-                               "或放在环境变量 GRIDDESK_PASSWORD 中）。")
+        return SIGN_IN_FIRST
+    if permission in COMMUNITY_WRITES and session is not UNCLAIMED and at_district(db):
+        return DISTRICT_READ_ONLY
     if not session.can(permission):
-        raise PermissionDenied(session.why_not(permission))
-    return session
+        return session.why_not(permission)
+    return None
+
+
+def require(db: sqlite_utils.Database, permission: str) -> Session:
+    """The check every service makes before acting; raises PermissionDenied."""
+    reason = refusal(db, permission)
+    if reason is not None:
+        raise PermissionDenied(reason)
+    return current(db)  # type: ignore[return-value]
 
 
 def resident_household(db: sqlite_utils.Database, resident_id: str) -> str | None:
@@ -328,10 +387,13 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _session(row: dict[str, Any]) -> Session:
+def _session(db: sqlite_utils.Database, row: dict[str, Any]) -> Session:
+    street = row.get("street") or ""
     return Session(username=row["username"], display_name=row["display_name"],
                    role=row["role"], grid_ids=frozenset(row["grid_ids"].split()),
-                   account_id=row["id"])
+                   account_id=row["id"], street=street,
+                   communities=(db_scope.street_communities(db, street)
+                                if row["role"] == "street" else None))
 
 
 def _account(db: sqlite_utils.Database, username: str) -> dict[str, Any] | None:
@@ -398,7 +460,7 @@ def sign_in(db: sqlite_utils.Database, username: str, password: str, *,
         left = limit - failures
         extra = f"请 {wait} 秒后再试；" if wait else ""
         raise SignInError(f"密码不正确。{extra}再输错 {left} 次账户将被锁定。", "wrong", wait)
-    session = _session(account)
+    session = _session(db, account)
     attach(db, session)
     with transaction(db):
         db.conn.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL, "
@@ -475,18 +537,19 @@ def _check_fields(db: sqlite_utils.Database, username: str, display_name: str, r
 
 
 def _insert_account(db: sqlite_utils.Database, username: str, display_name: str, role: str,
-                    password: str, grid_ids: Iterable[str]) -> int:
+                    password: str, grid_ids: Iterable[str], street: str = "") -> int:
     cur = db.conn.execute(
         "INSERT INTO accounts (username, display_name, role, grid_ids, password_hash, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "created_at, street) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (username.strip(), display_name.strip(), role, " ".join(grid_ids),
-         hash_password(password), _iso(_now())))
+         hash_password(password), _iso(_now()), street))
     return cur.lastrowid
 
 
 def create_first_admin(db: sqlite_utils.Database, username: str, display_name: str,
                        password: str, password_again: str | None = None) -> Session:
-    """First start: the community secretary becomes the administrator and is signed in."""
+    """First start: the community secretary (at a district: the district's administrator)
+    becomes the administrator and is signed in."""
     errors = _check_fields(db, username, display_name, "admin", password, password_again)
     if errors:
         raise FormError(errors)
@@ -503,23 +566,32 @@ def create_first_admin(db: sqlite_utils.Database, username: str, display_name: s
 
 def create_account(db: sqlite_utils.Database, username: str, display_name: str, role: str,
                    password: str, grid_ids: Iterable[str] = (),
-                   password_again: str | None = None) -> int:
+                   password_again: str | None = None, street: str = "") -> int:
+    """A new account; a 街道 account names its street (the street's code, db.scope.streets)."""
     require(db, "accounts.manage")
     grid_ids = tuple(grid_ids)
     errors = _check_fields(db, username, display_name, role, password, password_again)
     if role == "grid_worker" and not grid_ids:
         errors["grid_ids"] = "网格员至少要负责一个网格，请勾选。"
+    street = street.strip() if role == "street" else ""
+    if role == "street" and street not in {code for code, _name in db_scope.streets(db)}:
+        errors["street"] = ("请选择这个街道账户所属的街道。列表里没有时，请先导入该街道"
+                            "各社区的同步包。")
+    if role == "street" and not at_district(db):
+        errors["role"] = "街道账户只能在区里的电脑上设置，社区电脑请选择其他角色。"
     if errors:
         raise FormError(errors)
     with transaction(db):
-        account_id = _insert_account(db, username, display_name, role, password, grid_ids)
+        account_id = _insert_account(db, username, display_name, role, password, grid_ids,
+                                     street)
         from app.accounts import keyslots  # the new account's key slot
 
         keyslots.on_account_created(db, account_id, password)
         audit_log.append(db, "account_created", tbl="accounts", row_id=str(account_id),
                      detail={"after": {"username": username.strip(), "role": role,
                                        "display_name": display_name.strip(),
-                                       "grid_ids": " ".join(grid_ids)}})
+                                       "grid_ids": " ".join(grid_ids),
+                                       **({"street": street} if street else {})}})
     return account_id
 
 
@@ -534,6 +606,9 @@ def update_account(db: sqlite_utils.Database, username: str, *, role: str | None
     if role is not None and role != account["role"]:
         if role not in ROLE_LABELS:
             raise FormError({"role": "请选择角色。"})
+        if "street" in (role, account["role"]):
+            raise FormError({"role": "街道账户和其他账户不能互相改角色（街道账户要选所属"
+                                     "街道）：请停用这个账户，再新建一个。"})
         changes["role"] = role
     if grid_ids is not None and " ".join(grid_ids) != account["grid_ids"]:
         changes["grid_ids"] = " ".join(grid_ids)
@@ -603,6 +678,25 @@ def create_demo_accounts(db: sqlite_utils.Database) -> list[tuple[str, str]]:
         set_meta(db, "demo_password", DEMO_PASSWORD)
         audit_log.append(db, "account_created", tbl="accounts",
                      detail={"demo": [u for u, _r in made]})
+    return made
+
+
+def create_demo_district_accounts(db: sqlite_utils.Database,
+                                   streets: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The demo district's accounts, all with DEMO_PASSWORD: its administrator, a 区级 viewer
+    and one 街道 account per (street code, street name)."""
+    made = []
+    with transaction(db):
+        people = [("admin", "张建华（区县管理员）", "admin", ""),
+                  ("quji", "区级查看", "district", "")]
+        people += [(f"jiedao{n}", f"{name}查看", "street", code)
+                   for n, (code, name) in enumerate(streets, 1)]
+        for username, name, role, street in people:
+            _insert_account(db, username, name, role, DEMO_PASSWORD, (), street)
+            made.append((username, ROLE_LABELS[role]))
+        set_meta(db, "demo_password", DEMO_PASSWORD)
+        audit_log.append(db, "account_created", tbl="accounts",
+                         detail={"demo": [u for u, _r in made]})
     return made
 
 

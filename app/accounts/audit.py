@@ -46,6 +46,7 @@ TABLE_LABELS = {
     "member_contacts": "联系记录", "accounts": "账户", "meta": "设置",
     "isolation_cases": "隔离案件", "case_events": "案件记录", "case_checks": "健康监测",
     "case_tests": "核酸检测", "case_forms": "文书", "print_log": "打印记录",
+    "district_policy": "区里隔离政策",
 }
 FIELD_LABELS = {
     "name": "姓名/名称", "id_number": "证件号码", "phone": "电话", "household_id": "住户",
@@ -67,6 +68,14 @@ FIELD_LABELS = {
     "form": "文书", "serial": "编号", "issued_at": "编号时间", "printed_at": "打印时间",
     "printed_by": "打印人", "copies": "份数", "reprint": "补打", "target": "打印到",
     "created_on": "创建日期",
+    # the isolation policy: the district's row and a community's own settings/adjustments
+    "isolation_days": "居家隔离天数", "isolation_test_days": "居家隔离核酸检测日",
+    "monitoring_days": "居家健康监测天数", "monitoring_test_days": "居家健康监测核酸检测日",
+    "fever": "发热标准", "am_deadline": "上午检测截止", "pm_start": "下午检测开始",
+    "pm_deadline": "下午检测截止", "days_open": "允许社区延长天数",
+    "tests_open": "允许社区增加检测日", "fever_open": "允许社区调低发热标准",
+    "deadlines_open": "允许社区设定检测时间", "changed_at": "修改时间", "changed_by": "修改人",
+    "isolation.settings": "隔离政策", "isolation.overrides": "本社区对区里隔离政策的调整",
 }
 # Coded values shown in words, by field ("kind" is a case's kind or a case event's).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -74,6 +83,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {**KIND_LABELS, **EVENT_LABELS}, "status": STATUS_LABELS, "slot": SLOT_LABELS,
     "method": METHOD_LABELS, "door_measure": DOOR_LABELS, "result": TEST_LABELS,
     "form": FORM_LABELS,
+    **{key: {"0": "不允许", "1": "允许"}
+       for key in ("days_open", "tests_open", "fever_open", "deadlines_open")},
 }
 # Fields holding another row's id, and that row's table: shown by its name, not its id.
 REFERENCES = {

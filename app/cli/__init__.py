@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="改为生成区县数据库：几个演示社区（文件放在它旁边）已向区里登记并"
                            "同步过一次")
     demo.add_argument("--communities", type=int, default=3, help="--district 时的社区数（1–5）")
+    demo.add_argument("--streets", type=int,
+                      help="--district 时把社区分到几个街道（1–5），各社区规模、隔离、联户覆盖"
+                           "各不相同，其中一个社区4天未同步")
     demo.add_argument("--residents", type=int, default=8000, help="居民人数（默认 8000）")
     demo.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同社区）")
     demo.add_argument("--force", action="store_true", help="文件已存在时覆盖")
@@ -130,26 +133,36 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def _demo_district(args: argparse.Namespace) -> int:
-    from app.demo import DEMO_COMMUNITIES, build_demo_district
+    from app.demo import DEMO_COMMUNITIES, DEMO_STREETS, build_demo_district, plan_demo_district
 
     if not 1 <= args.communities <= len(DEMO_COMMUNITIES):
         print(f"--communities 应为 1 到 {len(DEMO_COMMUNITIES)}。", file=sys.stderr)
+        return 2
+    if args.streets is not None and not 1 <= args.streets <= len(DEMO_STREETS):
+        print(f"--streets 应为 1 到 {len(DEMO_STREETS)}。", file=sys.stderr)
         return 2
     path: Path = args.district
     if path.exists() and not args.force:
         print(f"文件已存在：{path}。如要覆盖请加 --force。", file=sys.stderr)
         return 2
     if args.force:
-        files = [path, *(path.with_name(f"{path.stem}-{c}.sqlite") for _n, c in DEMO_COMMUNITIES)]
+        plans = plan_demo_district(len(DEMO_COMMUNITIES), args.streets)
+        files = [path, *(path.with_name(f"{path.stem}-{c.code}.sqlite") for c in plans)]
         for file in files:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{file}{suffix}").unlink(missing_ok=True)
     residents = args.residents if args.residents != 8000 else 2000
     made = build_demo_district(path, communities=args.communities, residents=residents,
-                               seed=args.seed, progress=lambda line: print(f"  {line}"))
+                               seed=args.seed, progress=lambda line: print(f"  {line}"),
+                               streets=args.streets)
     print(f"已生成区县演示库 {made['district']}，含 {len(made['communities'])} 个已登记并同步"
           "的社区。用 griddesk --db 区县文件 打开区里的视图，用 griddesk --db 社区文件 "
           "打开某个社区。")
+    from app.accounts import DEMO_PASSWORD
+
+    print("区县演示账户（密码都是 " + DEMO_PASSWORD + "）：" +
+          "，".join(f"{user}（{role}）" for user, role in made["accounts"]) +
+          "。打开区县演示库时自动以 admin 登录（只能查看社区的数据）。")
     return 0
 
 

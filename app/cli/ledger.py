@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app import community_scope
 from app.cli.args import add_common, opened
 from app.errors import FormError
 from app.ledger.exporter import export_ledger
@@ -44,6 +45,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      required=True, help="residents 居民台账；households 住户台账；"
                                          "cases 居家隔离人员台账；pairings 党员联户台账")
     exp.add_argument("--out", type=Path, required=True)
+    exp.add_argument("--community", help="区县库：只导出这个社区（社区编码或名称），默认全部社区")
+    exp.add_argument("--street", help="区县库：只导出这个街道（街道名称）下的社区")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,11 +61,20 @@ def _export(db, args: argparse.Namespace) -> int:
     # start without.
     from app.pairing.ledger import LedgerSaveError, export_pairing_ledger
 
+    if (args.community or args.street) and not community_scope.is_district(db):
+        print("--community 和 --street 只用于区县数据库；社区数据库导出的就是本社区。",
+              file=sys.stderr)
+        return 2
+    try:
+        communities = community_scope.resolve(db, args.community, args.street)
+    except FormError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     try:
         if args.what == "pairings":
-            count = export_pairing_ledger(db, args.out)
+            count = export_pairing_ledger(db, args.out, communities=communities)
         else:
-            count = export_ledger(db, args.what, args.out)
+            count = export_ledger(db, args.what, args.out, communities=communities)
     except (ExportError, ExportCancelled, LedgerSaveError) as exc:
         print(getattr(exc, "message", "已取消导出。"), file=sys.stderr)
         return 1

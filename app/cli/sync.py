@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.cli.args import add_common, database_path
 from app.database import OpenError, open_community_db
@@ -47,6 +47,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     refuse = dsub.add_parser("refuse", help="拒绝一份待确认的登记申请（原电脑照常同步）")
     add_common(refuse)
     refuse.add_argument("id", type=int, help="待确认申请的编号（见 griddesk district pending）")
+    status = dsub.add_parser("status", help="每个社区一行：代码、名称、街道、居民、在管隔离、"
+                                            "最近同步包及距今多久")
+    add_common(status)
 
     sync = sub.add_parser("sync", help="与区里同步：导出、导入同步包，登记，联网同步")
     ssub = sync.add_subparsers(dest="action", required=True)
@@ -102,6 +105,8 @@ def _run(args: argparse.Namespace) -> int:
     require(db, "sync")
     record(db, "sync", what=f"{args.command} {args.action}")
     if args.command == "district":
+        if args.action == "status":
+            return _print_status(db)
         if args.action == "init":
             engine.create_district(db, args.name, args.code)
             print(f"已创建区县数据库“{args.name}”：{database_path(args)}")
@@ -196,6 +201,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"已登记到“{district['name']}”。")
         return 0
     raise ValueError(args.action)
+
+
+def _print_status(db: Any) -> int:
+    from app import district
+
+    if not district.is_district(db):
+        print("这不是区县数据库。请用 --db 指定区里的数据库文件。", file=sys.stderr)
+        return 2
+    lines = district.status_lines(db)
+    for line in lines:
+        print(line)
+    print(f"共 {len(lines)} 个社区。" if lines
+          else "还没有社区的数据。请先接受社区登记并导入同步包。")
+    return 0
 
 
 def _print_pending(item: PendingRequest) -> None:

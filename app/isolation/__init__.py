@@ -7,7 +7,9 @@ case_events row saying who, when and why."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,9 +21,11 @@ from app.dates import cn_date, short_date
 from app.errors import FormError
 from app.registry import _resident_fields
 from app.validation import ValidationError, normalize_phone
+from db import audit as audit_log
 from db import isolation as q
 from db import registry as rq
 from db.isolation import forms as isolation_forms
+from db.isolation import policy as district_policy
 from db.node import get_meta, set_meta, transaction
 
 KIND_LABELS = {"home_isolation": "居家隔离", "home_monitoring": "居家健康监测"}
@@ -75,29 +79,249 @@ DEFAULT_SETTINGS = Settings(policies={
     "home_monitoring": Policy(7, (1, 4, 7)),
 })
 SETTINGS_KEY = "isolation.settings"
+# A community's own adjustments of the district's policy (only where the district allows).
+OVERRIDES_KEY = "isolation.overrides"
+# The district policy row (id and values) this community last recorded in its audit log.
+DISTRICT_SEEN_KEY = "isolation.district_policy_seen"
+# The district_policy columns of each kind's period.
+_KIND_COLUMNS = {"home_isolation": "isolation", "home_monitoring": "monitoring"}
+CLOCK_FIELDS = ("am_deadline", "pm_start", "pm_deadline")
+SOURCE_LABELS = {"district": "区里统一", "community": "本社区调整", "own": "本社区设置"}
 
 
-def get_settings(db: sqlite_utils.Database) -> Settings:
+@dataclass(frozen=True)
+class DistrictRules:
+    """What the district lets its communities change, per group of settings. A community may
+    only be stricter where health is at stake (a longer period, more test days, a lower fever
+    line); the check times follow each office's staffing, so when open they are free."""
+
+    days_open: bool = False        # periods may be longer, never shorter
+    tests_open: bool = False       # test days may be added, the district's kept
+    fever_open: bool = False       # the fever line may be lower, never higher
+    deadlines_open: bool = True    # the check times may be set freely
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The policy in force and where each value comes from (field name → a SOURCE_LABELS key;
+    fields as the 政策设置 dialog names them: "home_isolation.days", "fever", …)."""
+
+    settings: Settings
+    mode: str                           # "district" (the district itself), "community"
+                                        # (a district policy applies) or "own" (none yet)
+    district: Settings | None = None    # the district's values (mode "community")
+    rules: DistrictRules = DistrictRules()
+    sources: dict[str, str] = field(default_factory=dict)
+    changed_at: str | None = None
+    changed_by: str | None = None
+
+    def locked(self, name: str) -> str | None:
+        """Why a community may not change this field (None: it may, or no district policy)."""
+        if self.mode != "community" or self.district is None:
+            return None
+        group = _group(name)
+        d = self.district
+        if group == "days" and not self.rules.days_open:
+            return "区里统一规定了隔离天数，社区不能修改。"
+        if group == "tests" and not self.rules.tests_open:
+            return "区里统一规定了核酸检测日，社区不能修改。"
+        if group == "fever" and not self.rules.fever_open:
+            return f"区里统一规定发热标准为 {d.fever:.1f}℃，社区不能修改。"
+        if group == "deadlines" and not self.rules.deadlines_open:
+            return "区里统一规定了检测时间，社区不能修改。"
+        return None
+
+
+    def allowed(self, name: str) -> str | None:
+        """What a community may do with a field the district lets it adjust (None if locked
+        or no district policy)."""
+        if self.mode != "community" or self.district is None or self.locked(name):
+            return None
+        d, group = self.district, _group(name)
+        if group == "days":
+            days = d.policy(name.split(".")[0]).days
+            return f"可以延长，不能短于区里的 {days} 天"
+        if group == "tests":
+            return "可以增加检测日，区里的检测日必须保留"
+        if group == "fever":
+            return f"可以调低，不能高于区里的 {d.fever:.1f}℃"
+        return "可以按本社区情况设定"
+
+
+def _group(name: str) -> str:
+    if name.endswith(".days"):
+        return "days"
+    if name.endswith(".test_days"):
+        return "tests"
+    return "fever" if name == "fever" else "deadlines"
+
+
+def _field_names() -> list[str]:
+    return [*(f"{k}.{f}" for k in KIND_LABELS for f in ("days", "test_days")), "fever",
+            *CLOCK_FIELDS]
+
+
+def _parse_settings(data: dict[str, Any], base: Settings = DEFAULT_SETTINGS) -> Settings:
+    policies = {kind: Policy(int(p["days"]), tuple(int(d) for d in p["test_days"]))
+                for kind, p in data.get("policies", {}).items()}
+    return Settings(
+        policies={**base.policies, **policies},
+        fever=float(data.get("fever", base.fever)),
+        am_deadline=time.fromisoformat(data.get("am_deadline", base.am_deadline.isoformat())),
+        pm_start=time.fromisoformat(data.get("pm_start", base.pm_start.isoformat())),
+        pm_deadline=time.fromisoformat(data.get("pm_deadline", base.pm_deadline.isoformat())),
+    )
+
+
+def _settings_data(settings: Settings) -> dict[str, Any]:
+    return {
+        "policies": {k: {"days": p.days, "test_days": list(p.test_days)}
+                     for k, p in settings.policies.items()},
+        "fever": settings.fever,
+        "am_deadline": settings.am_deadline.strftime("%H:%M"),
+        "pm_start": settings.pm_start.strftime("%H:%M"),
+        "pm_deadline": settings.pm_deadline.strftime("%H:%M"),
+    }
+
+
+def _own_settings(db: sqlite_utils.Database) -> Settings:
     raw = get_meta(db, SETTINGS_KEY)
     if not raw:
         return DEFAULT_SETTINGS
     try:
-        data = json.loads(raw)
-        policies = {kind: Policy(int(p["days"]), tuple(int(d) for d in p["test_days"]))
-                    for kind, p in data["policies"].items()}
-        return Settings(
-            policies={**DEFAULT_SETTINGS.policies, **policies},
-            fever=float(data.get("fever", DEFAULT_SETTINGS.fever)),
-            am_deadline=time.fromisoformat(data.get("am_deadline", "12:00")),
-            pm_start=time.fromisoformat(data.get("pm_start", "12:00")),
-            pm_deadline=time.fromisoformat(data.get("pm_deadline", "18:00")),
-        )
-    except (ValueError, KeyError, TypeError):
+        return _parse_settings(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return DEFAULT_SETTINGS
 
 
-def save_settings(db: sqlite_utils.Database, settings: Settings) -> Settings:
-    _who(db, "settings")
+def _row_settings(row: dict[str, Any]) -> tuple[Settings, DistrictRules]:
+    policies = {kind: Policy(int(row[f"{col}_days"]),
+                             tuple(int(d) for d in str(row[f"{col}_test_days"]).split()))
+                for kind, col in _KIND_COLUMNS.items()}
+    settings = Settings(policies=policies, fever=float(row["fever"]),
+                        **{c: time.fromisoformat(row[c]) for c in CLOCK_FIELDS})
+    rules = DistrictRules(**{f: bool(row[f]) for f in
+                             ("days_open", "tests_open", "fever_open", "deadlines_open")})
+    return settings, rules
+
+
+def _is_district(db: sqlite_utils.Database) -> bool:
+    return get_meta(db, "role") == "district"
+
+
+def _district_row(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    district = _is_district(db)
+    row = district_policy.current(db, get_meta(db, "community_id"), own=district)
+    if row is None:
+        return None
+    try:
+        _row_settings(row)
+    except (ValueError, TypeError):
+        return None
+    return row
+
+
+def _overrides(db: sqlite_utils.Database) -> dict[str, Any]:
+    try:
+        data = json.loads(get_meta(db, OVERRIDES_KEY) or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _combine(district: Settings, rules: DistrictRules, over: dict[str, Any]
+             ) -> tuple[Settings, dict[str, str]]:
+    """The district's policy with the community's overrides where (still) allowed and
+    stricter; and each field's source."""
+    sources = dict.fromkeys(_field_names(), "district")
+    policies = dict(district.policies)
+    for kind, p in district.policies.items():
+        days, tests = p.days, p.test_days
+        wanted = over.get("policies", {}).get(kind, {})
+        try:
+            if rules.days_open and int(wanted.get("days", 0)) > days:
+                days = int(wanted["days"])
+                sources[f"{kind}.days"] = "community"
+            if rules.tests_open and wanted.get("test_days"):
+                more = {int(d) for d in wanted["test_days"]} - set(tests)
+                more = {d for d in more if 1 <= d <= days}
+                if more:
+                    tests = tuple(sorted(set(tests) | more))
+                    sources[f"{kind}.test_days"] = "community"
+        except (ValueError, TypeError):
+            pass
+        policies[kind] = Policy(days, tests)
+    fever = district.fever
+    try:
+        if rules.fever_open and "fever" in over and float(over["fever"]) < fever:
+            fever = float(over["fever"])
+            sources["fever"] = "community"
+    except (ValueError, TypeError):
+        pass
+    clock = {c: getattr(district, c) for c in CLOCK_FIELDS}
+    if rules.deadlines_open:
+        try:
+            mine = {c: time.fromisoformat(over[c]) for c in CLOCK_FIELDS if c in over}
+        except (ValueError, TypeError):
+            mine = {}
+        merged = {**clock, **mine}
+        if mine and merged["am_deadline"] <= merged["pm_start"] < merged["pm_deadline"]:
+            for c, value in mine.items():
+                if value != clock[c]:
+                    sources[c] = "community"
+            clock = merged
+    return Settings(policies=policies, fever=fever, **clock), sources
+
+
+def policy_view(db: sqlite_utils.Database) -> PolicyView:
+    """The policy in force here and where each value comes from. At a community that has
+    received a district policy, the first read after it arrived or changed records it in
+    the community's audit log."""
+    row = _district_row(db)
+    if row is None:
+        own = _own_settings(db)
+        mode = "district" if _is_district(db) else "own"
+        return PolicyView(own, mode, sources=dict.fromkeys(_field_names(), "own"))
+    district, rules = _row_settings(row)
+    if _is_district(db):
+        return PolicyView(district, "district", district, rules,
+                          dict.fromkeys(_field_names(), "district"),
+                          row["changed_at"], row["changed_by"])
+    _note_district_policy(db, row)
+    settings, sources = _combine(district, rules, _overrides(db))
+    return PolicyView(settings, "community", district, rules, sources, row["changed_at"],
+                      row["changed_by"])
+
+
+def _note_district_policy(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    """Record in this community's audit log that the district's policy (as changed at
+    row["changed_at"]) now applies here, once per change of its values."""
+    values = {c: row[c] for c in district_policy.COLUMNS}
+    seen = f"{row['id']} {json.dumps(values, sort_keys=True, ensure_ascii=False)}"
+    if get_meta(db, DISTRICT_SEEN_KEY) == seen:
+        return
+    detail = {"after": values, "from": "区里"}
+    by = row["changed_by"]
+    by = f"区里（{by}）" if by and by != "区里" else "区里"
+    try:
+        with transaction(db):
+            if get_meta(db, DISTRICT_SEEN_KEY) == seen:
+                return
+            audit_log.append(db, "setting", tbl="district_policy", row_id=row["id"],
+                             detail=detail, actor=by)
+            set_meta(db, DISTRICT_SEEN_KEY, seen)
+    except sqlite3.OperationalError:   # a read-only or busy moment: recorded next time
+        pass
+
+
+def get_settings(db: sqlite_utils.Database) -> Settings:
+    """The policy in force: the district's (with this community's allowed adjustments) once
+    it has arrived, else this office's own settings."""
+    return policy_view(db).settings
+
+
+def _check_settings(settings: Settings) -> dict[str, str]:
+    """What is wrong with the values themselves, per field (empty: nothing)."""
     errors: dict[str, str] = {}
     for kind, p in settings.policies.items():
         label = KIND_LABELS.get(kind, kind)
@@ -111,18 +335,135 @@ def save_settings(db: sqlite_utils.Database, settings: Settings) -> Settings:
     if not settings.am_deadline <= settings.pm_start < settings.pm_deadline:
         errors["deadlines"] = ("检测时间应为：上午截止 ≤ 下午开始 < 下午截止，"
                                "例如12:00、12:00、18:00。")
+    return errors
+
+
+def save_settings(db: sqlite_utils.Database, settings: Settings) -> Settings:
+    """Save the policy: at the district, the district's policy (its rules kept); at a
+    community under a district policy, the adjustments the district allows (refused with the
+    reason where it does not); else the office's own settings. Each change is audited."""
+    _who(db, "settings")
+    view = policy_view(db)
+    if view.mode == "district":
+        return save_district_policy(db, settings, view.rules)
+    if view.mode == "community":
+        return _save_overrides(db, view, settings)
+    errors = _check_settings(settings)
     if errors:
         raise FormError(errors)
-    data = {
-        "policies": {k: {"days": p.days, "test_days": list(p.test_days)}
-                     for k, p in settings.policies.items()},
-        "fever": settings.fever,
-        "am_deadline": settings.am_deadline.strftime("%H:%M"),
-        "pm_start": settings.pm_start.strftime("%H:%M"),
-        "pm_deadline": settings.pm_deadline.strftime("%H:%M"),
-    }
     with transaction(db):
-        set_meta(db, SETTINGS_KEY, json.dumps(data))
+        before = get_meta(db, SETTINGS_KEY)
+        set_meta(db, SETTINGS_KEY, json.dumps(_settings_data(settings)))
+        audit_log.append(db, "setting", tbl="meta", row_id=SETTINGS_KEY,
+                         detail={"before": {SETTINGS_KEY: before},
+                                 "after": {SETTINGS_KEY: get_meta(db, SETTINGS_KEY)}})
+    return settings
+
+
+def _save_overrides(db: sqlite_utils.Database, view: PolicyView, settings: Settings
+                    ) -> Settings:
+    district = view.district
+    assert district is not None
+    errors: dict[str, str] = {}
+    over: dict[str, Any] = {"policies": {}}
+
+    def refuse(name: str) -> bool:
+        why = view.locked(name)
+        if why:
+            errors[name] = why
+        return why is not None
+
+    for kind, p in settings.policies.items():
+        d = district.policies.get(kind)
+        if d is None:
+            continue
+        label = KIND_LABELS.get(kind, kind)
+        mine: dict[str, Any] = {}
+        if p.days != d.days and not refuse(f"{kind}.days"):
+            if p.days < d.days:
+                errors[f"{kind}.days"] = (f"区里规定{label}至少 {d.days} 天，"
+                                          "社区只能延长，不能缩短。")
+            else:
+                mine["days"] = p.days
+        if set(p.test_days) != set(d.test_days) and not refuse(f"{kind}.test_days"):
+            missing = sorted(set(d.test_days) - set(p.test_days))
+            if missing:
+                errors[f"{kind}.test_days"] = (
+                    f"区里规定的{label}核酸检测日（第 {' '.join(map(str, d.test_days))} 天）"
+                    "必须保留，社区只能增加检测日。")
+            else:
+                mine["test_days"] = sorted(set(p.test_days))
+        if mine:
+            over["policies"][kind] = mine
+    if settings.fever != district.fever and not refuse("fever"):
+        if settings.fever > district.fever:
+            errors["fever"] = (f"区里规定发热标准为 {district.fever:.1f}℃，"
+                               "社区只能调低（更严），不能调高。")
+        else:
+            over["fever"] = settings.fever
+    for c in CLOCK_FIELDS:
+        if getattr(settings, c) != getattr(district, c) and not refuse(c):
+            over[c] = getattr(settings, c).strftime("%H:%M")
+    # What the district refuses first (it says what may be done), then the values' own faults.
+    errors = {**_check_settings(settings), **errors}
+    if errors:
+        raise FormError(errors)
+    if not over["policies"]:
+        del over["policies"]
+    with transaction(db):
+        before = _overrides(db)
+        set_meta(db, OVERRIDES_KEY, json.dumps(over, sort_keys=True))
+        if before != over:
+            audit_log.append(db, "setting", tbl="meta", row_id=OVERRIDES_KEY,
+                             detail={"before": {OVERRIDES_KEY: _describe_overrides(before)},
+                                     "after": {OVERRIDES_KEY: _describe_overrides(over)}})
+    return get_settings(db)
+
+
+def _describe_overrides(over: dict[str, Any]) -> str:
+    """A community's adjustments in words, for its audit log ("无" when it follows the
+    district in everything)."""
+    parts = []
+    for kind, p in over.get("policies", {}).items():
+        label = KIND_LABELS.get(kind, kind)
+        if "days" in p:
+            parts.append(f"{label}{p['days']}天")
+        if "test_days" in p:
+            parts.append(f"{label}核酸检测日第{' '.join(map(str, p['test_days']))}天")
+    if "fever" in over:
+        parts.append(f"发热标准{over['fever']}℃")
+    names = {"am_deadline": "上午检测截止", "pm_start": "下午检测开始",
+             "pm_deadline": "下午检测截止"}
+    parts += [f"{label}{over[c]}" for c, label in names.items() if c in over]
+    return "；".join(parts) or "无（全部按区里）"
+
+
+def save_district_policy(db: sqlite_utils.Database, settings: Settings,
+                         rules: DistrictRules) -> Settings:
+    """At the district: set the policy of all its communities and what they may change. It
+    travels down with each community's next bundle; the change is in the district's audit
+    log (district_policy is a synced table, captured like any other)."""
+    by = _who(db, "settings")
+    if not _is_district(db):
+        raise accounts.PermissionDenied("只有区里可以设置全区统一的隔离政策。")
+    errors = _check_settings(settings)
+    if errors:
+        raise FormError(errors)
+    values: dict[str, Any] = {
+        "fever": settings.fever,
+        **{c: getattr(settings, c).strftime("%H:%M") for c in CLOCK_FIELDS},
+        "days_open": int(rules.days_open), "tests_open": int(rules.tests_open),
+        "fever_open": int(rules.fever_open), "deadlines_open": int(rules.deadlines_open),
+        "changed_at": _stamp(datetime.now()), "changed_by": by or "区里",
+    }
+    for kind, col in _KIND_COLUMNS.items():
+        p = settings.policy(kind)
+        values[f"{col}_days"] = p.days
+        values[f"{col}_test_days"] = " ".join(map(str, p.test_days))
+    with transaction(db):
+        row = district_policy.current(db, get_meta(db, "community_id"), own=True)
+        district_policy.write(db, get_meta(db, "community_id") or "",
+                              row["id"] if row else None, values)
     return settings
 
 
@@ -161,8 +502,9 @@ def _who(db: sqlite_utils.Database, *permissions: str) -> str | None:
     session = accounts.current(db)
     if session is None:
         raise accounts.PermissionDenied("请先登录。")
-    if not any(session.can(p) for p in permissions):
-        raise accounts.PermissionDenied(session.why_not(permissions[0]))
+    refusals = [accounts.refusal(db, p) for p in permissions]
+    if None not in refusals:
+        raise accounts.PermissionDenied(refusals[0])  # type: ignore[arg-type]
     return (session.display_name or session.username) if session.username else None
 
 
@@ -843,10 +1185,11 @@ def case_detail(db: sqlite_utils.Database, case_id: str) -> CaseDetail:
                       q.tests(db, [case_id]), isolation_forms.prints_of_case(db, case_id))
 
 
-def find_cases(db: sqlite_utils.Database, text: str = "", statuses: tuple[str, ...] = ()
-               ) -> list[dict[str, Any]]:
+def find_cases(db: sqlite_utils.Database, text: str = "", statuses: tuple[str, ...] = (),
+               communities: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Cases matching `text`; at a district, of the `communities` given (None: all)."""
     _who(db, "cases.view")
-    return q.cases(db, statuses or None, text.strip() or None)
+    return q.cases(db, statuses or None, text.strip() or None, communities=communities)
 
 
 # --- the overview -----------------------------------------------------------------------------

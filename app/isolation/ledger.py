@@ -4,13 +4,13 @@ tests — the list a community reports upward each day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date
 from typing import Any
 
 import sqlite_utils
 
-from app import accounts, isolation
+from app import accounts, community_scope, isolation
 from app.accounts import masking
 from app.ledger.xlsx import ExportColumn as C
 from app.registry import SEX_LABELS
@@ -29,11 +29,15 @@ def _days(r: Row, today: date) -> int | None:
     return max(0, (end - start).days + (0 if last else 1))
 
 
-def case_rows(db: sqlite_utils.Database, today: date) -> Iterator[Row]:
-    """Cases with their tests and last temperature, open ones first, in ledger order."""
+def case_rows(db: sqlite_utils.Database, today: date,
+              communities: Collection[str] | None = None) -> Iterator[Row]:
+    """Cases with their tests and last temperature, open ones first, in ledger order (at a
+    district: of the given community ids, None for all, community by community)."""
     order = {"active": 0, "planned": 1, "released": 2, "transferred": 3, "cancelled": 4}
-    rows = sorted(q.cases(db, None, None, limit=1_000_000),
-                  key=lambda r: (order[r["status"]], r["address"] or "", r["name"]))
+    codes = {c.id: c.code for c in community_scope.communities(db)}
+    rows = sorted(q.cases(db, None, None, limit=1_000_000, communities=communities),
+                  key=lambda r: (codes.get(r["community_id"], ""), order[r["status"]],
+                                 r["address"] or "", r["name"]))
     ids = [r["id"] for r in rows]
     tests: dict[str, list[Row]] = {}
     last_temp: dict[str, float] = {}

@@ -4,11 +4,12 @@ list shown in the window (written by app.ledger.xlsx)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 
 import sqlite_utils
 
+from app import community_scope
 from app.accounts import audited, masking, require
 from app.database import community_info
 from app.isolation import ledger as isolation_ledger
@@ -16,6 +17,7 @@ from app.ledger.xlsx import Cancelled, ExportColumn, Progress, Row, write_ledger
 from app.registry import DWELLING_LABELS, RESIDENCY_LABELS, SEX_LABELS
 from app.validation import ID_KIND_LABELS
 from db import ledger as q
+from db.community_scope import sql_in
 
 # --- the two ledgers ----------------------------------------------------------------------------
 
@@ -75,45 +77,69 @@ HOUSEHOLD_COLUMNS = [
 WHAT = {"residents": "居民", "households": "住户", "cases": "居家隔离人员"}
 
 
-def _subtitle(db: sqlite_utils.Database, count: str, today: date) -> tuple[str, str]:
+def with_community_column(db: sqlite_utils.Database, columns: list[ExportColumn]
+                          ) -> list[ExportColumn]:
+    """At a district, `columns` with a 社区 column after 序号 (rows carry community_id);
+    a community's own ledger is unchanged."""
+    if not community_scope.is_district(db):
+        return columns
+    names = community_scope.names(db)
+    column = ExportColumn("社区", lambda r: names.get(r["community_id"], ""), width=14)
+    at = 1 if columns and columns[0].header == "序号" else 0
+    return [*columns[:at], column, *columns[at:]]
+
+
+def _subtitle(db: sqlite_utils.Database, count: str, today: date,
+              communities: Collection[str] | None = None) -> tuple[str, str]:
     info = community_info(db)
     name = info.name if info else ""
     where = " ".join(p for p in (info.district, info.street, info.name) if p) if info else ""
+    if community_scope.is_district(db):
+        where = f"{where} {community_scope.describe(db, communities)}".strip()
     return name, f"{where}　导出日期：{today:%Y年%m月%d日}　{count}"
 
 
 @audited("export")
 def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[str], *,
                   progress: Progress | None = None, cancelled: Cancelled | None = None,
-                  today: date | None = None) -> int:
-    """Write the residents ledger (`what="residents"`) or the households ledger
-    (`what="households"`) of the whole community; returns the number of rows. ID numbers
-    and phones are whole or masked as app.accounts.masking says for a ledger."""
+                  today: date | None = None, communities: Collection[str] | None = None) -> int:
+    """Write the residents ledger (`what="residents"`), the households ledger
+    (`what="households"`) or the cases ledger (`what="cases"`) of the whole community;
+    returns the number of rows. At a district each has a 社区 column and covers the
+    `communities` given (community ids; None: all). ID numbers and phones are whole or
+    masked as app.accounts.masking says for a ledger."""
     session = require(db, "ledger.export")
     today = today or date.today()
     if what == "residents":
+        scope, params = sql_in("r.community_id", communities)
         total = db.conn.execute(
             "SELECT count(*) FROM residents r JOIN households h ON h.id = r.household_id "
-            "WHERE r.deleted = 0 AND h.deleted = 0").fetchone()[0]
-        name, subtitle = _subtitle(db, f"共 {total} 人", today)
+            f"WHERE r.deleted = 0 AND h.deleted = 0{scope}", params).fetchone()[0]
+        name, subtitle = _subtitle(db, f"共 {total} 人", today, communities)
+        columns = with_community_column(db, RESIDENT_COLUMNS)
         return write_ledger(path, f"{name}居民信息台账", subtitle,
-                            masking.masked_columns(session, RESIDENT_COLUMNS, masking.LEDGER),
-                            _numbered(q.resident_ledger(db)), total=total, sheet_name="居民台账",
-                            progress=progress, cancelled=cancelled)
+                            masking.masked_columns(session, columns, masking.LEDGER),
+                            _numbered(q.resident_ledger(db, communities)), total=total,
+                            sheet_name="居民台账", progress=progress, cancelled=cancelled)
     if what == "households":
-        total = q.count_live(db, "households")
-        name, subtitle = _subtitle(db, f"共 {total} 户", today)
+        scope, params = sql_in("community_id", communities)
+        total = db.conn.execute(
+            f"SELECT count(*) FROM households WHERE deleted = 0{scope}", params).fetchone()[0]
+        name, subtitle = _subtitle(db, f"共 {total} 户", today, communities)
+        columns = with_community_column(db, HOUSEHOLD_COLUMNS)
         return write_ledger(path, f"{name}住户信息台账", subtitle,
-                            masking.masked_columns(session, HOUSEHOLD_COLUMNS, masking.LEDGER),
-                            _numbered(q.household_ledger(db)), total=total,
+                            masking.masked_columns(session, columns, masking.LEDGER),
+                            _numbered(q.household_ledger(db, communities)), total=total,
                             sheet_name="住户台账", progress=progress, cancelled=cancelled)
     if what == "cases":
+        scope, params = sql_in("community_id", communities)
         total = db.conn.execute(
-            "SELECT count(*) FROM isolation_cases WHERE deleted = 0").fetchone()[0]
-        name, subtitle = _subtitle(db, f"共 {total} 人次", today)
+            f"SELECT count(*) FROM isolation_cases WHERE deleted = 0{scope}",
+            params).fetchone()[0]
+        name, subtitle = _subtitle(db, f"共 {total} 人次", today, communities)
         return write_ledger(path, f"{name}居家隔离人员台账", subtitle,
-                            isolation_ledger.columns(session),
-                            isolation_ledger.case_rows(db, today), total=total,
+                            with_community_column(db, isolation_ledger.columns(session)),
+                            isolation_ledger.case_rows(db, today, communities), total=total,
                             sheet_name="居家隔离台账", progress=progress, cancelled=cancelled)
     raise ValueError(f"unknown ledger {what!r}")
 

@@ -9,14 +9,14 @@ import heapq
 import math
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import sqlite_utils
 
-from app.accounts import require
+from app.accounts import at_district, require
 from app.dates import cn_date
 from app.errors import FormError
 from db import pairing as q
@@ -233,8 +233,9 @@ def end_stale_pairings(db: sqlite_utils.Database, today: date | None = None) -> 
     """End pairings whose household was deleted or whose member left or moved out.
 
     Registry deletes do this in their own transaction; this catches other paths (an
-    import, a sync) when a page loads. Writes nothing when there is nothing to end."""
-    if not q.stale_pairing_count(db):
+    import, a sync) when a page loads. Writes nothing when there is nothing to end, nor at a
+    district: each community ends its own, and its next bundle brings that up."""
+    if at_district(db) or not q.stale_pairing_count(db):
         return 0
     with transaction(db):
         return q.end_stale_pairings(db, _day(today))
@@ -633,8 +634,10 @@ def unpaired_household_ids(db: sqlite_utils.Database, scope: str | None = None,
 
 
 def households_with_members(db: sqlite_utils.Database, scope: str | None = None,
-                            scope_id: str | None = None) -> list[dict[str, Any]]:
-    return q.households_with_members(db, scope, scope_id)
+                            scope_id: str | None = None,
+                            communities: Collection[str] | None = None
+                            ) -> list[dict[str, Any]]:
+    return q.households_with_members(db, scope, scope_id, communities)
 
 
 def active_pairings(db: sqlite_utils.Database, household_ids: Sequence[str]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from copy import copy
 from datetime import date
 from pathlib import Path
@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from app import pairing
+from app import community_scope, pairing
 from app.accounts import Session, audited, masking, require
 from app.database import community_info
 from app.documents.page import cn_date
@@ -44,12 +44,16 @@ COLUMNS: list[tuple[str, Callable[[dict], object], int, bool]] = [
 ]
 
 
-def _shown_columns(session: Session | None
+def _shown_columns(session: Session | None, names: dict[str, str] | None = None
                    ) -> list[tuple[str, Callable[[dict], object], int, bool]]:
     """COLUMNS with the personal numbers (户主身份证号, 户主电话, 党员电话) as the session may
-    see them in a ledger."""
+    see them in a ledger; with `names` (community_id → name, at a district) a 社区 column
+    after 序号."""
     out = []
-    for header, value_of, width, text in COLUMNS:
+    columns = list(COLUMNS)
+    if names is not None:
+        columns.insert(1, ("社区", lambda r: names.get(r["community_id"], ""), 14, False))
+    for header, value_of, width, text in columns:
         kind = masking.kind_of_header(header)
         if kind is not None:
             value_of = masking.shown_value(session, kind, masking.LEDGER, value_of)
@@ -70,24 +74,27 @@ class LedgerSaveError(Exception):
 @audited("export")
 def export_pairing_ledger(db: sqlite_utils.Database, path: str | os.PathLike[str], *,
                           today: date | None = None, progress: Progress | None = None,
-                          cancelled: Callable[[], bool] | None = None) -> int:
-    """Write the ledger of every live household; returns the number of household rows.
-    Written to a temporary file and renamed, so a failure leaves the old file alone."""
+                          cancelled: Callable[[], bool] | None = None,
+                          communities: Collection[str] | None = None) -> int:
+    """Write the ledger of every live household (at a district, with a 社区 column, of the
+    `communities` given: community ids, None for all); returns the number of household
+    rows. Written to a temporary file and renamed, so a failure leaves the old file alone."""
     session = require(db, "ledger.export")
-    columns = _shown_columns(session)
+    district = community_scope.is_district(db)
+    columns = _shown_columns(session, community_scope.names(db) if district else None)
     path = Path(path)
     info = community_info(db)
-    rows = pairing.households_with_members(db)
+    rows = pairing.households_with_members(db, communities=communities)
     paired = sum(1 for r in rows if r["member_id"])
     day = today or date.today()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("联户台账")
     thin = Side(style="thin", color="9AA5B1")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for i, (_, _, width, _) in enumerate(COLUMNS, start=1):
+    for i, (_, _, width, _) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A4"
-    last = get_column_letter(len(COLUMNS))
+    last = get_column_letter(len(columns))
     sheet.merged_cells.add(f"A1:{last}1")
     sheet.merged_cells.add(f"A2:{last}2")
     sheet.auto_filter.ref = f"A3:{last}{len(rows) + 3}"
@@ -98,13 +105,15 @@ def export_pairing_ledger(db: sqlite_utils.Database, path: str | os.PathLike[str
     title.alignment = Alignment(horizontal="center", vertical="center")
     sheet.append([title])
     rate = f"{paired / len(rows):.1%}" if rows else "—"
-    sub = WriteOnlyCell(sheet, f"导出日期：{cn_date(day)}　共 {len(rows)} 户，已联户 {paired} 户"
+    where = f"{community_scope.describe(db, communities)}　" if district else ""
+    sub = WriteOnlyCell(sheet, f"{where}导出日期：{cn_date(day)}　共 {len(rows)} 户，"
+                               f"已联户 {paired} 户"
                                f"（{rate}），每名党员联系上限 {pairing.get_limit(db)} 户")
     sub.font = Font(color="5F6B7A")
     sheet.append([sub])
     head_fill = PatternFill("solid", fgColor="DCE6F1")
     header = []
-    for name, _, _, _ in COLUMNS:
+    for name, _, _, _ in columns:
         cell = WriteOnlyCell(sheet, name)
         cell.font = Font(bold=True)
         cell.fill = head_fill
@@ -119,7 +128,7 @@ def export_pairing_ledger(db: sqlite_utils.Database, path: str | os.PathLike[str
     as_text = WriteOnlyCell(sheet)
     as_text.border = border
     as_text.number_format = "@"
-    styles = [copy(as_text._style if text else plain._style) for *_, text in COLUMNS]
+    styles = [copy(as_text._style if text else plain._style) for *_, text in columns]
     for n, row in enumerate(rows, start=1):
         row["_n"] = n
         cells = []

@@ -29,6 +29,7 @@ from app.validation import (
 )
 from db import pairing as pairing_store
 from db import registry as q
+from db import scope as db_scope
 from db.node import transaction
 
 SEX_LABELS = {"M": "男", "F": "女"}
@@ -547,6 +548,7 @@ def search_residents(db: sqlite_utils.Database, text: str, limit: int = 2000) ->
     places = len(query) > 1 and not (query.isascii() and query.isalpha())
     found = q.search_resident_ids(db, query, address, people=people, places=places,
                                   limit=limit)
+    found = db_scope.visible(db, "residents", found)   # a 街道 account: its street's only
     grids = grid_scope(db)
     if grids is None or not found:
         return found

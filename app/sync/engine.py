@@ -21,6 +21,7 @@ from typing import Any
 import sqlite_utils
 from nacl.exceptions import BadSignatureError
 
+from app import duplicates
 from app.database import community_info, database_file
 from app.errors import FormError
 from app.sync import anchor, enrollment, incoming
@@ -29,6 +30,7 @@ from app.sync.bundle import BundleError
 from app.sync.enrollment import EnrollRequest
 from app.sync.keys import NodeKeys, keys_dir, load_or_create_keys, verify_key
 from db import changelog, migrate, snapshot
+from db import district as district_levels
 from db import registry as q
 from db import sync as store
 from db.clock import Stamp
@@ -572,6 +574,7 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
         # (Their acks in this bundle say what they hold now, not what they knew then.)
         result = changelog.apply_rows(db, rows, max_hlc=_future_limit(db),
                                       unacked_after=peer["acked_hlc"])
+        district_levels.ensure_streets(db)   # the district's row for each street named
         acked = int(manifest["acks"].get(me, 0))
         if acked > peer["acked_seq"]:
             store.update_peer(db, peer["node_id"], acked_seq=acked,
@@ -589,6 +592,8 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
                         sealed.header.get("bundle_id"), status, result.applied,
                         f"{name}: {count} changes, {result.stale} older, "
                         f"{result.future} future, {len(result.conflicts)} conflicts")
+    if status == "applied" and role(db) == "district":
+        duplicates.refresh(db)   # the same person in two communities: notices follow
     if status == "duplicate":
         message = f"这个同步包已经导入过，没有新的变更（来自“{peer['name']}”）。"
     else:

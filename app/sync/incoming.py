@@ -64,7 +64,8 @@ TABLE_LABELS = {
     "pairings": "联户关系", "spot_checks": "晒网督查", "spot_check_items": "督查抽查户",
     "member_contacts": "联户记录", "isolation_cases": "居家隔离/监测", "case_events": "管控记录",
     "case_checks": "健康监测记录", "case_tests": "核酸检测记录", "case_forms": "文书",
-    "print_log": "打印记录",
+    "print_log": "打印记录", "district_policy": "区里隔离政策",
+    "duplicate_notices": "重复登记提示",
 }
 COLUMN_LABELS = {
     "name": "名称/姓名", "id_number": "证件号码", "id_kind": "证件类型", "phone": "电话",

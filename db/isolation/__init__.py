@@ -4,11 +4,12 @@ out; SQL stays visible. Writes go through db.registry insert/update."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlite_utils
 
+from db.community_scope import sql_in
 from db.registry import ADDRESS_SQL, Row, _one, _rows
 
 OPEN = "k.deleted = 0 AND k.status IN ('planned', 'active')"
@@ -59,10 +60,13 @@ def open_cases(db: sqlite_utils.Database, day: str) -> list[Row]:
 
 
 def cases(db: sqlite_utils.Database, statuses: Sequence[str] | None = None,
-          text: str | None = None, limit: int = 2000) -> list[Row]:
-    """Cases of any status, newest first; `text` matches name, ID number or address."""
-    sql = f"SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE k.deleted = 0"
-    params: list[Any] = []
+          text: str | None = None, limit: int = 2000,
+          communities: Collection[str] | None = None) -> list[Row]:
+    """Cases of any status, newest first; `text` matches name, ID number or address; at a
+    district, `communities` narrows to those community ids (None: all)."""
+    scope, scope_params = sql_in("k.community_id", communities)
+    sql = f"SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE k.deleted = 0{scope}"
+    params: list[Any] = list(scope_params)
     if statuses:
         sql += f" AND k.status IN ({','.join('?' * len(statuses))})"
         params += list(statuses)

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from app import registry
+from app import accounts, registry
 from app.database import community_info, open_community_db
 from app.demo import DEMO_TODAY, RARE_GIVEN, SPECIAL_SURNAMES, build_demo, plan_demo
 from app.validation import normalize_phone, validate_id_number
@@ -278,8 +278,17 @@ def test_demo_district_has_enrolled_synced_communities(tmp_path):
     rows = {r["name"]: r for r in engine.community_rows(district)}
     assert set(rows) == {"长江路社区", "建设路社区"}
     for name, row in rows.items():
-        assert row["residents"] == 300 and row["last_import_at"], name
+        # The second community also holds a floating resident the first one registered too.
+        assert row["residents"] == 300 + (name == "建设路社区") and row["last_import_at"], name
         assert row["active_cases"] >= 1 and row["coverage"] > 0.5
+    twice = district.conn.execute(
+        "SELECT count(*) FROM (SELECT id_number FROM residents WHERE deleted = 0 "
+        "GROUP BY id_number HAVING count(DISTINCT community_id) > 1)").fetchone()[0]
+    assert twice == 1
+    # It opens as its administrator, who may look but not change community data.
+    session = accounts.demo_sign_in(district)
+    assert session is not None and session.role == "admin"
+    assert accounts.refusal(district, "registry.edit")
     district.conn.close()
     community = open_community_db(tmp_path / "中原区-410102008001.sqlite")
     assert engine.district_peer(community)["name"] == "中原区"

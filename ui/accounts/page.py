@@ -37,19 +37,23 @@ class AccountDialog(FormDialog):
         username = self.line("username", self.tr("用户名"), account.username if account else "",
                              hint=self.tr("登录用，例如 lijianguo"))
         username.setReadOnly(account is not None)
-        self.combo("role", self.tr("角色"),
-                   {k: f"{v}：{accounts.ROLE_HINTS[k]}" for k, v in accounts.ROLE_LABELS.items()},
-                   account.role if account else "grid_worker")
-        grids = QWidget()
-        box = QVBoxLayout(grids)
-        box.setContentsMargins(0, 0, 0, 0)
+        self.district = district = accounts.at_district(db)
+        self.combo("role", self.tr("角色"), accounts.roles_here(db),
+                   account.role if account else ("district" if district else "grid_worker"))
         self.grid_boxes: list[tuple[QCheckBox, str]] = []
-        for grid in db_registry.org_units(db, "grid"):
-            check = QCheckBox(grid["name"])
-            check.setChecked(account is not None and grid["id"] in account.grid_ids)
-            box.addWidget(check)
-            self.grid_boxes.append((check, grid["id"]))
-        self.add_field("grid_ids", self.tr("负责网格（网格员）"), grids)
+        if district:   # no grid workers at a district; a 街道 account names its street
+            self.combo("street", self.tr("所属街道（街道账户）"), accounts.streets(db))
+            self.field("street").setEnabled(account is None)
+        else:
+            grids = QWidget()
+            box = QVBoxLayout(grids)
+            box.setContentsMargins(0, 0, 0, 0)
+            for grid in db_registry.org_units(db, "grid"):
+                check = QCheckBox(grid["name"])
+                check.setChecked(account is not None and grid["id"] in account.grid_ids)
+                box.addWidget(check)
+                self.grid_boxes.append((check, grid["id"]))
+            self.add_field("grid_ids", self.tr("负责网格（网格员）"), grids)
         self.password = self.line("password", self.tr("初始密码"), hint=self.tr("至少 6 位"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setEnabled(account is None)
@@ -62,8 +66,10 @@ class AccountDialog(FormDialog):
             accounts.update_account(self.db, self.account.username, role=self.value("role"),
                                     grid_ids=grids, display_name=self.value("display_name"))
             return self.account.username
+        street = (self.value("street") or "") if self.district else ""
         accounts.create_account(self.db, self.value("username"), self.value("display_name"),
-                                self.value("role"), self.password.text(), grids)
+                                self.value("role"), self.password.text(), grids,
+                                street=street)
         return self.value("username")
 
 

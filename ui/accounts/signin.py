@@ -54,21 +54,32 @@ class SignInDialog(FormDialog):
 
 
 class FirstAdminDialog(FormDialog):
-    """First start: whoever sets up the office (usually the community secretary) becomes the
-    administrator, who later adds accounts for grid workers, the doctor and the police."""
+    """First start: whoever sets up the office (usually the community secretary; at a district,
+    the district's administrator) becomes the administrator, who later adds the others'
+    accounts (grid workers, the doctor and the police; at a district, 区级 and 街道)."""
 
     def __init__(self, db: sqlite_utils.Database, community: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(self.tr("第一次使用：设置管理员"), parent)
         self.db = db
         self.session: accounts.Session | None = None
-        self.layout().insertWidget(0, _hint(self.tr(
-            "欢迎使用社区网格通{0}。这台电脑上的居民信息需要密码保护。"
-            "请先设置管理员账户（一般由社区书记或主任使用）。管理员可以使用全部功能，"
-            "并为网格员、片医、片警添加各自的账户。\n"
-            "请把密码记在安全的地方：忘记后只能由另一位管理员重设。").format(
-                f"（{community}）" if community else "")))
-        self.line("display_name", self.tr("您的姓名"), hint=self.tr("例如：王秀英"))
+        if accounts.at_district(db):
+            welcome = self.tr(
+                "欢迎使用社区网格通{0}。这台电脑汇总了各社区同步来的居民信息，需要密码保护。"
+                "请先设置区县管理员账户（一般由区里负责网格化管理的同志使用）。区县管理员"
+                "负责同步和账户，并为区级、街道的同志添加各自的账户。各社区的数据在区里只能"
+                "查看，更正由社区在本社区电脑上修改。\n"
+                "请把密码记在安全的地方：忘记后只能由另一位管理员重设。")
+        else:
+            welcome = self.tr(
+                "欢迎使用社区网格通{0}。这台电脑上的居民信息需要密码保护。"
+                "请先设置管理员账户（一般由社区书记或主任使用）。管理员可以使用全部功能，"
+                "并为网格员、片医、片警添加各自的账户。\n"
+                "请把密码记在安全的地方：忘记后只能由另一位管理员重设。")
+        self.layout().insertWidget(0, _hint(welcome.format(
+            f"（{community}）" if community else "")))
+        self.line("display_name", self.tr("您的姓名"), hint=self.tr(
+            "例如：张卫东" if accounts.at_district(db) else "例如：王秀英"))
         self.line("username", self.tr("用户名"), "admin",
                   hint=self.tr("登录时输入，字母或数字，例如 admin"))
         self.password = self.line("password", self.tr("密码"),

@@ -12,7 +12,8 @@ from ui.accounts.idle_lock import IdleLock
 # Pages by their title in the navigation, and what a role needs to open them.
 PAGE_PERMISSIONS = {"楼栋住户": "registry.view", "党员联户": "pairing.view",
                     "居家隔离": "cases.view", "同步": "sync", "设置": "settings",
-                    "审计": "audit.view", "账户": "accounts.manage"}
+                    "审计": "audit.view", "账户": "accounts.manage",
+                    "重复登记": "registry.view", "区里提示": "registry.view"}
 MENU_PERMISSIONS = {"导入": "ledger.import", "导出": "ledger.export"}
 
 
@@ -43,15 +44,17 @@ def install_access(window: QMainWindow, session: accounts.Session | None
     for i in range(window.nav.count()):
         item = window.nav.item(i)
         permission = PAGE_PERMISSIONS.get(item.text())
-        if permission and not session.can(permission):
+        why = accounts.refusal(db, permission) if permission else None
+        if why:
             item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEnabled
                                            | Qt.ItemFlag.ItemIsSelectable))
-            item.setToolTip(session.why_not(permission))
+            item.setToolTip(why)
     for action in _menu_actions(window):
         for word, permission in MENU_PERMISSIONS.items():
-            if action.text().startswith(word) and not session.can(permission):
+            why = accounts.refusal(db, permission) if action.text().startswith(word) else None
+            if why:   # at a district, 导入 too: community data is corrected at the community
                 action.setEnabled(False)
-                action.setToolTip(session.why_not(permission))
+                action.setToolTip(why)
     if signed_in:
         who = QLabel(f"{session.display_name}（{session.role_label}）")
         who.setObjectName("signedInAs")

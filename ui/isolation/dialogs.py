@@ -467,14 +467,26 @@ class CloseCaseDialog(FormDialog):
         return self.case.id
 
 
+# What the district may let its communities adjust (DistrictRules), as its check boxes say.
+RULE_LABELS = {"days_open": "允许社区延长隔离天数（不能缩短）",
+               "tests_open": "允许社区增加核酸检测日（区里的检测日必须保留）",
+               "fever_open": "允许社区调低发热标准（不能调高）",
+               "deadlines_open": "允许社区自行设定检测时间"}
+
+
 class SettingsDialog(FormDialog):
     """The office's isolation policy: days and test days per kind, the fever line and the
-    check deadlines (they change with national and local policy)."""
+    check deadlines (they change with national and local policy). At the district it sets
+    the policy of all its communities and what they may adjust; at a community under a
+    district policy it shows where each value comes from (区里统一 / 本社区调整) and disables,
+    with the reason, what the district does not let the community change."""
 
     def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("居家隔离政策设置"), parent)
+        self.view = view = isolation.policy_view(db)
+        super().__init__(self.tr("全区隔离政策设置") if view.mode == "district"
+                         else self.tr("居家隔离政策设置"), parent)
         self.db = db
-        settings = isolation.get_settings(db)
+        settings = view.settings
         for kind, label in isolation.KIND_LABELS.items():
             policy = settings.policy(kind)
             self.spin(f"{kind}.days", self.tr("{0}天数").format(label), policy.days, 1, 60)
@@ -488,6 +500,53 @@ class SettingsDialog(FormDialog):
         self.line("pm_start", self.tr("下午检测开始"), settings.pm_start.strftime("%H:%M"))
         self.line("pm_deadline", self.tr("下午检测截止"),
                   settings.pm_deadline.strftime("%H:%M"))
+        self.intro = QLabel(self._intro())
+        self.intro.setObjectName("policyIntro")
+        self.intro.setWordWrap(True)
+        self.layout().insertWidget(1, self.intro)
+        self.sources: dict[str, QLabel] = {}
+        if view.mode == "community":
+            self._show_sources()
+        self.rules: dict[str, QCheckBox] = {}
+        if view.mode == "district":
+            for name, text in RULE_LABELS.items():
+                box = QCheckBox(self.tr(text))
+                box.setObjectName(name)
+                box.setChecked(getattr(view.rules, name))
+                self.form.addRow(self.tr("社区调整") if not self.rules else "", box)
+                self.rules[name] = box
+
+    def _intro(self) -> str:
+        v = self.view
+        if v.mode == "district":
+            return self.tr("这里的政策对全区所有社区生效，随下次同步下发到各社区。"
+                           "勾选下方的项，社区才可以在本社区调整（只能更严格）。")
+        if v.mode == "own":
+            return self.tr("本社区还没有收到区里统一的隔离政策，以下是本社区自己的设置。"
+                           "收到区里的政策后，以区里的为准。")
+        when = (f"（{v.changed_by or '区里'}于 {v.changed_at[:16]} 修改）"
+                if v.changed_at else "")
+        return self.tr("本社区执行区里统一的隔离政策{0}。灰色的项由区里统一规定，不能修改；"
+                       "其余的项社区可以调整，但只能比区里更严格。").format(when)
+
+    def _show_sources(self) -> None:
+        """Under each field: 区里统一 or 本社区调整, and why it is locked if it is."""
+        for name, source in self.view.sources.items():
+            widget = self.field(name)
+            text = self.tr(isolation.SOURCE_LABELS[source])
+            why = self.view.locked(name)
+            if why:
+                widget.setEnabled(False)
+                widget.setToolTip(why)
+                text += f" · {why}"
+            elif self.view.allowed(name):
+                text += f" · {self.view.allowed(name)}"
+            label = QLabel(text)
+            label.setObjectName(f"source_{name}")
+            label.setStyleSheet("color: #666;" if source == "district" else "color: #1565c0;")
+            label.setWordWrap(True)
+            widget.parentWidget().layout().addWidget(label)
+            self.sources[name] = label
 
     def save(self) -> str | None:
         from datetime import time
@@ -515,8 +574,12 @@ class SettingsDialog(FormDialog):
                 errors[name] = self.tr("请按“时:分”填写，例如 12:00。")
         if errors:
             raise FormError(errors)
-        isolation.save_settings(self.db, isolation.Settings(policies=policies, fever=fever,
-                                                            **clock))
+        settings = isolation.Settings(policies=policies, fever=fever, **clock)
+        if self.view.mode == "district":
+            rules = isolation.DistrictRules(**{n: b.isChecked() for n, b in self.rules.items()})
+            isolation.save_district_policy(self.db, settings, rules)
+        else:
+            isolation.save_settings(self.db, settings)
         return None
 
 

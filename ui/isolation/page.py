@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, isolation
+from app import accounts, community_scope, isolation
 from app.accounts import masking
 from app.errors import FormError
 from ui import access
@@ -45,6 +45,7 @@ from ui.isolation.dialogs import (
     TestDialog,
 )
 from ui.registry.staff_dialog import StaffDialog
+from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.form import FormDialog
 from ui.widgets.lazy_table import Column
 from ui.widgets.tables import ROW_ROLE, RowsTableModel, make_table
@@ -147,6 +148,11 @@ class IsolationPage(QWidget):
         self.db, self.events, self.user, self.clock = db, events, user, clock
         self.current_board: isolation.Board | None = None
         self.filter = "all"
+        # At a district: the board and the records grouped by community, and narrowed to the
+        # street or community the shared filter shows.
+        self.community_filter = (CommunityFilter(db, events)
+                                 if community_scope.is_district(db) else None)
+        self._case_community: dict[str, str] = {}
 
         title = QLabel(self.tr("居家隔离"))
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -156,6 +162,9 @@ class IsolationPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(title)
         top.addSpacing(16)
+        if self.community_filter is not None:
+            top.addWidget(self.community_filter)
+            self.community_filter.changed.connect(self._communities_changed)
         top.addWidget(self.summary, 1)
         self.register_button = QPushButton(self.tr("登记隔离人员…"))
         self.register_button.clicked.connect(lambda: self.register_case())
@@ -191,7 +200,7 @@ class IsolationPage(QWidget):
             self.chip_buttons[key] = chip
         self.chip_buttons["all"].setChecked(True)
         chip_row.addStretch()
-        self.board_model = RowsTableModel(BOARD_COLUMNS, self)
+        self.board_model = RowsTableModel(self._board_columns(), self)
         self.board_view = make_table(self.board_model)
         self.board_view.setObjectName("boardView")
         self.board_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -232,7 +241,7 @@ class IsolationPage(QWidget):
         self.search_timer = QTimer(self, singleShot=True, interval=200)
         self.search_timer.timeout.connect(self.reload_cases)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
-        self.cases_model = RowsTableModel(CASE_COLUMNS, self)
+        self.cases_model = RowsTableModel(with_community_column(db, CASE_COLUMNS), self)
         self.cases_view = make_table(self.cases_model)
         self.cases_view.setObjectName("casesView")
         self.cases_view.selectionModel().selectionChanged.connect(
@@ -303,7 +312,7 @@ class IsolationPage(QWidget):
         if not self.isVisible():
             return
         selected = {c.id for c in self.selected_cases()}
-        self.current_board = isolation.board(self.db, self.clock())
+        self.current_board = self._of_communities(isolation.board(self.db, self.clock()))
         counts = self.current_board.counts()
         summary = self.tr(
             "管控中 {active} 人（居家隔离 {home_isolation}，居家健康监测 {home_monitoring}）"
@@ -321,6 +330,31 @@ class IsolationPage(QWidget):
         self._apply_filter(selected)
         if self.tabs.currentIndex() == 1:
             self.reload_cases()
+
+    # --- at a district: by community ---------------------------------------------------------
+    def _board_columns(self) -> list[Column]:
+        if self.community_filter is None:
+            return BOARD_COLUMNS
+        names = community_scope.names(self.db)
+        return [Column("社区", lambda c: names.get(self._case_community.get(c.id, ""), ""),
+                       width=90), *BOARD_COLUMNS]
+
+    def _of_communities(self, board: isolation.Board) -> isolation.Board:
+        """At a district, the board's cases of the filter's communities, community by
+        community (each in address order, as the board reads them)."""
+        if self.community_filter is None:
+            return board
+        self._case_community = community_scope.owners(
+            self.db, "isolation_cases", [c.id for c in board.cases])
+        wanted = self.community_filter.community_ids()
+        order = {c.id: i for i, c in enumerate(community_scope.communities(self.db))}
+        cases = [c for c in board.cases
+                 if wanted is None or self._case_community.get(c.id) in wanted]
+        cases.sort(key=lambda c: order.get(self._case_community.get(c.id, ""), len(order)))
+        return isolation.Board(at=board.at, cases=cases)
+
+    def _communities_changed(self) -> None:
+        self.reload()            # the board, and the records when that tab is shown
 
     def _filtered(self, key: str) -> list[isolation.BoardCase]:
         board = self.current_board
@@ -346,7 +380,10 @@ class IsolationPage(QWidget):
         self._apply_filter(set())
 
     def reload_cases(self) -> None:
-        self.cases_model.set_rows(isolation.find_cases(self.db, self.search.text()))
+        communities = (self.community_filter.community_ids()
+                       if self.community_filter is not None else None)
+        self.cases_model.set_rows(isolation.find_cases(self.db, self.search.text(),
+                                                       communities=communities))
         self.print_release_button.setEnabled(False)
 
     def selected_cases(self) -> list[isolation.BoardCase]:

@@ -22,6 +22,7 @@ from app.database import community_info
 from app.ledger.exporter import export_ledger, export_list
 from app.ledger.xlsx import ExportCancelled, ExportColumn, ExportError
 from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
+from ui.widgets.community_filter import remembered_communities
 
 PAGE_ROWS = 500   # rows of a lazy list read per query while exporting
 TEXT_HEADERS = ("证件", "电话", "门牌")
@@ -99,14 +100,17 @@ class ExportRunner(QObject):
 
 def export_whole_ledger(parent: QWidget, db: sqlite_utils.Database, db_path: Path, what: str,
                         path: Path | None = None) -> ExportRunner | None:
-    """The residents (`what="residents"`) or households ledger of the whole community."""
+    """The residents (`what="residents"`) or households ledger of the whole community; at a
+    district, of the communities the pages' community/street filter shows."""
     word = {"residents": "居民台账", "households": "住户台账", "cases": "居家隔离人员台账"}[what]
     path = path or ask_save_path(parent, f"导出{word}", suggested_path(db, word))
     if path is None:
         return None
+    communities = remembered_communities(db)
 
     def run(worker_db, progress, cancelled) -> int:
-        return export_ledger(worker_db, what, path, progress=progress, cancelled=cancelled)
+        return export_ledger(worker_db, what, path, progress=progress, cancelled=cancelled,
+                             communities=communities)
 
     return ExportRunner(parent, db_path, run, f"正在导出{word}…", path,
                         {"residents": "人", "households": "户", "cases": "人次"}[what])

@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from app import accounts, pairing, registry
 from app.accounts import masking
 from app.pairing import SuggestionLine
+from ui.widgets.community_filter import with_community_column
 from ui.widgets.lazy_table import Column, LazyTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -119,7 +120,7 @@ UNPAIRED_COLUMNS = [
 
 class UnpairedModel(LazyTableModel):
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
-        super().__init__(listed(db, UNPAIRED_COLUMNS),
+        super().__init__(listed(db, with_community_column(db, UNPAIRED_COLUMNS)),
                          lambda ids: registry.household_rows(db, ids), parent)
 
 

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, pairing, registry
+from app import accounts, community_scope, pairing, registry
 from app.accounts import masking
 from app.database import database_file
 from app.errors import FormError
 from app.pairing.ledger import ExportCancelled, LedgerSaveError, export_pairing_ledger
+from ui import access
 from ui.events import AppEvents
 from ui.pairing.chart import CoverageChart
 from ui.pairing.dialogs import (
@@ -57,6 +58,7 @@ from ui.pairing.models import (
     listed,
 )
 from ui.widgets import background
+from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.form import confirm, run_dialog
 from ui.widgets.print_preview import PrintPreviewDialog
 from ui.widgets.tables import RowsTableModel, make_table
@@ -99,7 +101,7 @@ class CoverageTab(QWidget):
         buttons = QHBoxLayout()
         self.b_suggest = _button(self.tr("为未联户家庭推荐…"), page.suggest, "suggestButton")
         self.b_suggest.setStyleSheet("font-weight: bold;")
-        for b in (self.b_suggest, _button(self.tr("联户设置…"), page.edit_limit),
+        for b in (self.b_suggest, _button(self.tr("联户设置…"), page.edit_limit, "editLimit"),
                   _button(self.tr("打印楼栋公示…"), page.print_notices, "printNotices"),
                   _button(self.tr("打印联系卡…"), page.print_cards, "printCards"),
                   _button(self.tr("导出联户台账…"), page.export_ledger, "exportLedger")):
@@ -210,7 +212,10 @@ class CoverageTab(QWidget):
             self.scope = (None, None, self.tr("全社区"))
         else:
             self.scope = (item.data(0, LEVEL_ROLE), item.data(0, ID_ROLE), item.text(0))
-        ids = pairing.unpaired_household_ids(self.db, self.scope[0], self.scope[1])
+        ids = community_scope.keep(
+            self.db, "households",
+            pairing.unpaired_household_ids(self.db, self.scope[0], self.scope[1]),
+            self.page.communities())
         self.unpaired.set_ids(ids)
         self.unpaired_title.setText(self.tr("{0}未联户家庭：{1} 户").format(
             self.scope[2], f"{len(ids):,}"))
@@ -253,7 +258,8 @@ class MembersTab(QWidget):
     def __init__(self, page: PartyPage) -> None:
         super().__init__(page)
         self.page, self.db = page, page.db
-        self.model = RowsTableModel(listed(self.db, MEMBER_COLUMNS), self)
+        self.model = RowsTableModel(listed(self.db, with_community_column(self.db,
+                                                                          MEMBER_COLUMNS)), self)
         self.view = make_table(self.model)
         self.view.setObjectName("partyView")
         self.view.doubleClicked.connect(lambda _i: self.edit())
@@ -262,9 +268,9 @@ class MembersTab(QWidget):
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addLayout(_row(self.title, _button(self.tr("登记党员"), self.add),
-                          _button(self.tr("编辑"), self.edit),
-                          _button(self.tr("删除"), self.remove)))
+        ll.addLayout(_row(self.title, _button(self.tr("登记党员"), self.add, "addMember"),
+                          _button(self.tr("编辑"), self.edit, "editMember"),
+                          _button(self.tr("删除"), self.remove, "removeMember")))
         ll.addWidget(self.view)
 
         self.member_title = QLabel()
@@ -282,8 +288,8 @@ class MembersTab(QWidget):
         self.contact_view = make_table(self.contacts)
         self.contact_view.setObjectName("contactView")
         self.b_add = _button(self.tr("添加联系户…"), self.add_households, "addHouseholds")
-        self.b_replace = _button(self.tr("更换联系党员…"), self.replace)
-        self.b_end = _button(self.tr("结束联系…"), self.end)
+        self.b_replace = _button(self.tr("更换联系党员…"), self.replace, "replaceMember")
+        self.b_end = _button(self.tr("结束联系…"), self.end, "endPairing")
         self.b_contact = _button(self.tr("记录联系…"), self.log_contact, "logContact")
         self.b_open = _button(self.tr("查看住户"), self.open_household, "openHousehold")
         right = QWidget()
@@ -307,7 +313,9 @@ class MembersTab(QWidget):
 
     def reload(self) -> None:
         keep = self.current_member()
-        self.model.set_rows(pairing.member_rows(self.db))
+        wanted = self.page.communities()
+        self.model.set_rows([r for r in pairing.member_rows(self.db)
+                             if wanted is None or r["community_id"] in wanted])
         self.title.setText(self.tr("本社区党员：{0} 名").format(len(self.model.rows)))
         self.select_member(keep["id"] if keep else None)
 
@@ -558,6 +566,9 @@ class PartyPage(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.events = db, events
+        # At a district: the street or community the lists show (shared by every page).
+        self.community_filter = (CommunityFilter(db, events)
+                                 if community_scope.is_district(db) else None)
         self.tabs = QTabWidget()
         self.coverage_tab = CoverageTab(self)
         self.members_tab = MembersTab(self)
@@ -570,6 +581,12 @@ class PartyPage(QWidget):
         self.view = self.members_tab.view
         self.title = self.members_tab.title
         layout = QVBoxLayout(self)
+        if self.community_filter is not None:
+            self.community_filter.changed.connect(self.reload)
+            row = QHBoxLayout()
+            row.addWidget(self.community_filter)
+            row.addStretch()
+            layout.addLayout(row)
         layout.addWidget(self.tabs)
         for signal in (events.party_members_changed, events.registry_changed,
                        events.pairings_changed):
@@ -578,6 +595,12 @@ class PartyPage(QWidget):
         self._export: background.BackgroundTask | None = None
         self._print_job: background.BackgroundTask | None = None
         self.preview: PrintPreviewDialog | None = None
+        # What the signed-in user may not change stays disabled, the reason as its tooltip
+        # (at a district: everything here but viewing, printing and exporting).
+        access.hold(self.db, "pairing.edit", *(self.findChild(QPushButton, name) for name in (
+            "suggestButton", "editLimit", "pairButton", "addMember", "editMember",
+            "removeMember", "addHouseholds", "replaceMember", "endPairing", "logContact",
+            "drawCheck", "recordResult")))
         self.reload()
 
     def reload(self) -> None:
@@ -589,6 +612,10 @@ class PartyPage(QWidget):
 
     def changed(self) -> None:
         self.events.pairings_changed.emit()
+
+    def communities(self) -> set[str] | None:
+        """At a district, the community ids the filter shows (None: all)."""
+        return None if self.community_filter is None else self.community_filter.community_ids()
 
     def show_member(self, member_id: str) -> None:
         self.tabs.setCurrentWidget(self.members_tab)
@@ -677,8 +704,11 @@ class PartyPage(QWidget):
         """Written on a worker thread with its own connection; the window stays responsive."""
         source = db_path(self.db)
 
+        communities = self.communities()
+
         def job(db, progress, cancelled) -> int:   # db: the worker's own connection
-            return export_pairing_ledger(db, path, progress=progress, cancelled=cancelled)
+            return export_pairing_ledger(db, path, progress=progress, cancelled=cancelled,
+                                         communities=communities)
 
         running = background.start(self, job, Path(source))
         progress = background.progress_dialog(self, self.tr("正在导出联户台账…"),

@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import sqlite_utils
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
 
-from app import accounts, registry
+from app import accounts, duplicates, registry
 from app.accounts import masking
 from app.errors import FormError
 from app.validation import ID_KIND_LABELS, IdKind, ValidationError, validate_id_number
@@ -169,6 +176,17 @@ class ResidentDialog(FormDialog):
         self.masked: dict[str, str] = {}
         if resident:
             self._mask_personal(resident)
+            self._district_notices(resident["id"])
+
+    def _district_notices(self, resident_id: str) -> None:
+        """The district's open notices about this person (registered in another community
+        too), above the fields, so whoever edits the resident checks where they live."""
+        for notice in duplicates.resident_notices(self.db, resident_id):
+            label = QLabel(notice.text + self.tr("。请核实此人现住址，已搬走的请删除或迁出。"))
+            label.setObjectName("duplicate_notice")
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #8a4b00; background: #fff4e0; padding: 6px;")
+            self.form.insertRow(0, label)
 
     def _mask_personal(self, resident: dict[str, Any]) -> None:
         """An ID number or phone the role may not see shows masked and read-only, with 显示

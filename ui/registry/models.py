@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app import accounts, registry
 from app.accounts import masking
+from ui.widgets.community_filter import with_community_column
 from ui.widgets.lazy_table import Column, LazyTableModel
 
 
@@ -78,7 +79,7 @@ class HouseholdTableModel(LazyTableModel):
     source = staticmethod(registry.household_rows)   # (db, ids) → rows, for exports
 
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
-        super().__init__(personal_columns(db, HOUSEHOLD_COLUMNS),
+        super().__init__(personal_columns(db, with_community_column(db, HOUSEHOLD_COLUMNS)),
                          lambda ids: registry.household_rows(db, ids), parent)
 
 
@@ -86,7 +87,7 @@ class SearchResultModel(LazyTableModel):
     source = staticmethod(registry.resident_rows)
 
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
-        super().__init__(personal_columns(db, SEARCH_COLUMNS),
+        super().__init__(personal_columns(db, with_community_column(db, SEARCH_COLUMNS)),
                          lambda ids: registry.resident_rows(db, ids), parent)
 
 

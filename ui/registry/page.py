@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, pairing, registry
+from app import accounts, community_scope, district, pairing, registry
 from app.accounts import masking
 from app.errors import FormError
 from ui.access import allowed, limit
+from ui.district import tree as district_tree
 from ui.events import AppEvents
 from ui.pairing.dialogs import PairDialog, PartyMemberDialog
 from ui.registry.dialogs import (
@@ -36,6 +37,7 @@ from ui.registry.dialogs import (
     ResidentDialog,
 )
 from ui.registry.models import HouseholdTableModel, ResidentTableModel, SearchResultModel
+from ui.widgets.community_filter import CommunityFilter
 from ui.widgets.form import confirm, run_dialog
 from ui.widgets.tables import make_table
 
@@ -82,6 +84,11 @@ class RegistryPage(QWidget):
         self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self.search_timer.timeout.connect(self.run_search)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        # At a district: which street or community the lists show (shared by every page).
+        self.community_filter = (CommunityFilter(db, events)
+                                 if community_scope.is_district(db) else None)
+        if self.community_filter is not None:
+            self.community_filter.changed.connect(self._communities_changed)
 
         self.list_title = QLabel()
         self.list_title.setObjectName("listTitle")
@@ -139,7 +146,11 @@ class RegistryPage(QWidget):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.search)
+        row = QHBoxLayout()
+        if self.community_filter is not None:
+            row.addWidget(self.community_filter)
+        row.addWidget(self.search, 1)
+        rl.addLayout(row)
         row = QHBoxLayout()
         row.addWidget(self.list_title, 1)
         for b in (self.b_add_household, self.b_edit_household, self.b_move_household,
@@ -188,9 +199,14 @@ class RegistryPage(QWidget):
 
         everything = item(self.tr("全部住户"), "all", "")
         root.appendRow(everything)
-        grids = {g["id"]: item(g["name"], "grid", g["id"]) for g in nodes["grids"]}
-        for g in grids.values():
-            root.appendRow(g)
+        # At a district: district › street › community above the grids, with households.
+        levels = district.tree_levels(self.db)
+        under, opened = district_tree.add_levels(root, levels, item) if levels else ({}, [])
+        counts = district.grid_households(self.db) if levels else {}
+        grids = {g["id"]: item(f"{g['name']}（{counts.get(g['id'], 0)}户）" if levels
+                               else g["name"], "grid", g["id"]) for g in nodes["grids"]}
+        for g in nodes["grids"]:
+            (under.get(g["parent_id"]) or root).appendRow(grids[g["id"]])
         compounds = {}
         for c in nodes["compounds"]:
             compounds[c["id"]] = item(c["name"], "compound", c["id"])
@@ -205,7 +221,7 @@ class RegistryPage(QWidget):
             parent = buildings.get(u["building_id"])
             if parent:
                 parent.appendRow(item(f"{u['name']}({u['households']}户)", "unit", u["id"]))
-        for g in grids.values():
+        for g in [*opened, *grids.values()]:
             self.tree.setExpanded(g.index(), True)
         self._restore_expanded(expanded)
 
@@ -233,6 +249,8 @@ class RegistryPage(QWidget):
         kind = current.data(KIND_ROLE)
         if kind == "all" or kind is None:
             self.show_scope(None, None)
+        elif kind == "district":
+            self.show_scope(None, None, current.data())
         else:
             self.show_scope(kind, current.data(ID_ROLE), current.data())
         if self.search.text():
@@ -271,7 +289,7 @@ class RegistryPage(QWidget):
     # --- households ------------------------------------------------------------------
     def show_scope(self, kind: str | None, row_id: str | None, title: str | None = None) -> None:
         self.scope = (kind, row_id)
-        ids = registry.household_ids(self.db, kind, row_id)
+        ids = self._in_communities("households", registry.household_ids(self.db, kind, row_id))
         self.households.set_ids(ids)
         self.lists.setCurrentWidget(self.household_view)
         self._title = title or self.tr("全部住户")
@@ -501,6 +519,19 @@ class RegistryPage(QWidget):
         if asked and self._guard(lambda: registry.delete_building(self.db, building_id)):
             self.events.registry_changed.emit()
 
+    def _in_communities(self, table: str, ids: list[str]) -> list[str]:
+        """At a district, the ids of the communities the filter shows."""
+        if self.community_filter is None:
+            return ids
+        return community_scope.keep(self.db, table, ids, self.community_filter.community_ids())
+
+    def _communities_changed(self) -> None:
+        if self.search.text().strip():
+            self.run_search()
+        else:
+            kind, row_id = self.scope
+            self.show_scope(kind, row_id, self._title)
+
     # --- search ----------------------------------------------------------------------
     def run_search(self) -> None:
         text = self.search.text()
@@ -510,7 +541,7 @@ class RegistryPage(QWidget):
                 self.tr("{0}：共 {1} 户").format(self._title, self.households.total()))
             self.show_household(None)
             return
-        ids = registry.search_residents(self.db, text)
+        ids = self._in_communities("residents", registry.search_residents(self.db, text))
         self.results.set_ids(ids)
         self.lists.setCurrentWidget(self.result_view)
         more = self.tr("（只显示前 {0} 人，请多输入几个字）").format(len(ids)) if len(ids) >= 2000 \

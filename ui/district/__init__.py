@@ -1,0 +1,1 @@
+"""The district's own pages over its communities."""

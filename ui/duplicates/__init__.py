@@ -1,0 +1,1 @@
+"""The same person in two communities: the district's list and a community's notices."""
