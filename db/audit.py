@@ -177,6 +177,14 @@ def actors(db: sqlite_utils.Database) -> list[str]:
     return [r[0] for r in db.conn.execute("SELECT DISTINCT actor FROM audit_log ORDER BY actor")]
 
 
+def actor_names(db: sqlite_utils.Database) -> dict[str, str]:
+    """Each account's username → the name people know it by."""
+    if "accounts" not in db.table_names():
+        return {}
+    return {r[0]: r[1] for r in db.conn.execute(
+        "SELECT username, display_name FROM accounts WHERE display_name != ''")}
+
+
 def count(db: sqlite_utils.Database) -> int:
     return db.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 

@@ -106,7 +106,10 @@ class MainWindow(QMainWindow):
         where.setStyleSheet("color: #5f6b7a;")
         self.statusBar().addPermanentWidget(where)
         if info:
-            self.statusBar().showMessage(f"{info.district} {info.street} {info.name}")
+            # A permanent widget: a menu's status tip replaces a temporary message, not this.
+            self.community_label = QLabel(f"{info.district} {info.street} {info.name}")
+            self.community_label.setObjectName("communityLabel")
+            self.statusBar().insertPermanentWidget(0, self.community_label, 1)
         self._build_menu()
         self.session = install_access(self, session)   # last: pages and menus exist
 
@@ -123,12 +126,69 @@ class MainWindow(QMainWindow):
         account.setObjectName("accountMenu")
         account.addAction(self.tr("立即锁定窗口"), lambda: self.lock_now())
         account.addAction(self.tr("切换账户…"), lambda: self.switch_account())
+        self._build_keyboard_menus()
+
+    # --- the keyboard: page actions and 帮助 (ui/help.py) --------------------------------------
+    def _build_keyboard_menus(self) -> None:
+        """Ctrl+F / Ctrl+N / Ctrl+P / F5 call the current page's focus_search, new_item,
+        print_current, reload; a page without one ignores the key."""
+        from PySide6.QtGui import QAction, QKeySequence
+
+        page_menu = self.menuBar().addMenu(self.tr("操作(&O)"))
+        page_menu.setObjectName("pageMenu")
+        self.page_actions: dict[str, QAction] = {}
+        for name, text, keys in [
+            ("focus_search", self.tr("查找(&F)"), "Ctrl+F"),
+            ("new_item", self.tr("新增(&N)…"), "Ctrl+N"),
+            ("print_current", self.tr("打印(&P)…"), "Ctrl+P"),
+            ("reload", self.tr("刷新(&R)"), "F5"),
+        ]:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _c=False, n=name: self.page_call(n))
+            page_menu.addAction(action)
+            self.page_actions[name] = action
+        # Menus show each shortcut beside its item; say so on the page's own use too.
+        page_menu.aboutToShow.connect(self._update_page_actions)
+        self.pages.currentChanged.connect(lambda _i: self._update_page_actions())
+        self._update_page_actions()
+        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(self.tr("快捷键(&K)…"), lambda: self.show_shortcuts())
+        help_menu.addAction(self.tr("关于(&A)…"), lambda: self.show_about())
+
+    def _update_page_actions(self) -> None:
+        page = self.pages.currentWidget()
+        for name, action in self.page_actions.items():
+            action.setEnabled(callable(getattr(page, name, None)))
+
+    def page_call(self, name: str):
+        """The current page's `name()` if it has one, else nothing."""
+        method = getattr(self.pages.currentWidget(), name, None)
+        return method() if callable(method) else None
+
+    def show_shortcuts(self):
+        from ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_about(self):
+        from ui.help import AboutDialog
+
+        dialog = AboutDialog(self.db_path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # --- the shared office PC ----------------------------------------------------------------
     def lock_now(self) -> None:
         """Lock the window at once, as after idle time (nothing typed is lost)."""
         if getattr(self, "idle_lock", None) is not None:
-            self.idle_lock.lock()
+            self.idle_lock.lock(by_hand=True)
 
     def switch_account(self) -> None:
         """Sign out and close; the launcher asks who signs in and opens the window again."""

@@ -484,8 +484,9 @@ def sign_out(db: sqlite_utils.Database, path: str | os.PathLike[str] | None = No
         keyslots.forget(path)
 
 
-def record_idle_lock(db: sqlite_utils.Database) -> None:
-    audit_log.append(db, "idle_lock", tbl="accounts")
+def record_idle_lock(db: sqlite_utils.Database, by_hand: bool = False) -> None:
+    """The window was covered: after the quiet spell, or by hand (立即锁定窗口)."""
+    audit_log.append(db, "lock" if by_hand else "idle_lock", tbl="accounts")
 
 
 # --- accounts -------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from db import registry as rq
 ACTION_LABELS = {
     "insert": "新增", "update": "修改", "delete": "删除", "undelete": "恢复",
     "sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出登录",
-    "unlock": "解锁", "idle_lock": "闲置锁定", "reveal": "查看完整信息",
+    "unlock": "解锁", "idle_lock": "闲置锁定", "lock": "手动锁定", "reveal": "查看完整信息",
     "print": "打印", "export": "导出", "import": "导入", "sync": "同步",
     "account_created": "新建账户", "account_changed": "修改账户",
     "password_changed": "修改密码", "setting": "修改设置",
@@ -162,11 +162,12 @@ def describe(entry: store.Entry, session=None,
 class AuditRow:
     seq: int
     time: str
-    actor: str
+    actor: str           # the username, as recorded (what the 操作人 filter matches)
     action: str
     what: str
     record: str
     detail: str
+    by: str = ""         # the operator as people know them: 王秀英
 
 
 def rows(db: sqlite_utils.Database, *, actor: str | None = None, action: str | None = None,
@@ -182,10 +183,20 @@ def rows(db: sqlite_utils.Database, *, actor: str | None = None, action: str | N
         since=_day_start_utc(since) if since else None,
         until=_day_start_utc(until + timedelta(days=1)) if until else None, limit=limit)
     labels = rq.row_labels(db, references(found))
+    names = store.actor_names(db)
     return [AuditRow(seq=e.seq, time=local_time(e.at), actor=e.actor or "（系统）",
                      action=ACTION_LABELS.get(e.action, e.action),
                      what=_what(e, labels), record=e.row_id or "",
-                     detail=describe(e, session, labels)) for e in found]
+                     detail=describe(e, session, labels), by=actor_name(e.actor, names))
+            for e in found]
+
+
+def actor_name(actor: str | None, names: dict[str, str]) -> str:
+    """An operator by name: "王秀英" for an account, the recorded text otherwise (a
+    district's sign-in such as "区里 …", or （系统）)."""
+    if not actor:
+        return "（系统）"
+    return names.get(actor) or actor
 
 
 def references(entries: list[store.Entry]) -> dict[str, set[str]]:
@@ -216,6 +227,13 @@ def _what(entry: store.Entry, labels: dict[tuple[str, str], str]) -> str:
 def actors(db: sqlite_utils.Database) -> list[str]:
     require(db, "audit.view")
     return store.actors(db)
+
+
+def actor_choices(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(username, name shown) for the 操作人 filter."""
+    require(db, "audit.view")
+    names = store.actor_names(db)
+    return [(a, actor_name(a, names)) for a in store.actors(db)]
 
 
 @dataclass(frozen=True)
@@ -301,7 +319,7 @@ def export_audit(db: sqlite_utils.Database, path: str | os.PathLike[str], *,
     columns = [
         ExportColumn("序号", lambda r: r.seq, "number"),
         ExportColumn("时间", lambda r: r.time, width=20),
-        ExportColumn("操作人", lambda r: r.actor),
+        ExportColumn("操作人", lambda r: r.by or r.actor),
         ExportColumn("操作", lambda r: r.action),
         ExportColumn("对象", lambda r: r.what),
         ExportColumn("记录编号", lambda r: r.record, "code", width=38),

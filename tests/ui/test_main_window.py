@@ -150,3 +150,13 @@ def test_party_page_lists_members(window):
     assert page.model.rowCount() == 1
     assert page.model.data(page.model.index(0, 0)) == "张三"
     assert page.model.data(page.model.index(0, 1)) == "自管党员"
+
+
+def test_the_window_fits_a_1024_pixel_screen(window, qtbot):
+    """No page's rows of buttons force the window wider than 1024 px (they wrap)."""
+    assert window.minimumSizeHint().width() <= 1024
+    window.resize(1024, 768)
+    for i in range(window.nav.count()):
+        window.nav.setCurrentRow(i)
+        qtbot.wait(5)
+        assert window.width() <= 1024, window.nav.item(i).text()

@@ -1,8 +1,10 @@
 """The 审计 page: who did what and when, filtered by person, action, record and date; the
-chain check; export to Excel."""
+chain check; export to Excel. Rows say what a record is in words and who by name (no ids);
+the selected entry's full content shows in the pane below the list."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -29,14 +32,16 @@ from app.errors import FormError
 from app.ledger.xlsx import ExportError
 
 LIMIT = 5000
-COLUMNS = [("序号", "seq", 60), ("时间", "time", 150), ("操作人", "actor", 90),
-           ("操作", "action", 110), ("对象", "what", 170), ("内容", "detail", 500),
-           ("记录编号", "record", 120)]
+COLUMNS = [("序号", "seq", 60), ("时间", "time", 150), ("操作人", "by", 90),
+           ("操作", "action", 90), ("对象", "what", 170), ("内容", "detail", 400)]
+FIT = (2, 3)           # 操作人, 操作: as wide as their longest text (a sample), within reason
+FIT_MAX = 200
 ACTIONS = {"": "全部操作", "insert": "新增", "update": "修改", "delete": "删除",
            "sign_in": "登录", "sign_in_failed": "登录失败", "reveal": "查看完整信息",
            "print": "打印", "export": "导出", "import": "导入", "sync": "同步",
-           "idle_lock": "闲置锁定", "unlock": "解锁", "account_created": "新建账户",
-           "account_changed": "修改账户", "password_changed": "修改密码"}
+           "idle_lock": "闲置锁定", "lock": "手动锁定", "unlock": "解锁",
+           "account_created": "新建账户", "account_changed": "修改账户",
+           "password_changed": "修改密码"}
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -58,8 +63,11 @@ class AuditTableModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return str(getattr(self.rows[index.row()], COLUMNS[index.column()][1]))
+        if role == Qt.ItemDataRole.ToolTipRole:     # rich text, so a long content wraps
+            text = str(getattr(self.rows[index.row()], COLUMNS[index.column()][1]))
+            return f"<p>{html.escape(text)}</p>" if text else None
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
@@ -121,10 +129,21 @@ class AuditPage(QWidget):
         self.view.verticalHeader().hide()
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.setWordWrap(False)
-        for i, (_h, _k, width) in enumerate(COLUMNS):
-            self.view.setColumnWidth(i, width)
-        self.view.horizontalHeader().setSectionResizeMode(
-            len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header = self.view.horizontalHeader()
+        for i, (_h, _k, width) in enumerate(COLUMNS):   # never narrower than the header text
+            self.view.setColumnWidth(i, max(width, header.sectionSizeFromContents(i).width()))
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(300)
+        self.detail = QLabel(self.tr("选中一条记录，这里显示它的完整内容。"))
+        self.detail.setObjectName("auditDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setMargin(6)
+        self.detail.setStyleSheet("background: #f7f9fb; border: 1px solid #dde3ea;")
+        self.view.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.show_entry(
+            cur.row()))
+        self.model.modelReset.connect(lambda: self.show_entry(-1))
         self.summary = QLabel()
         self.summary.setObjectName("auditSummary")
         self.check_result = QLabel()
@@ -140,7 +159,13 @@ class AuditPage(QWidget):
         title.setStyleSheet("color: #5f6b7a;")
         layout.addWidget(title)
         layout.addLayout(filters)
-        layout.addWidget(self.view, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 1)
+        split.setSizes([500, 120])
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
         layout.addWidget(self.check_result)
         layout.addLayout(bottom)
         self.reload()
@@ -158,15 +183,28 @@ class AuditPage(QWidget):
         chosen = self.actor.currentData()
         self.actor.clear()
         self.actor.addItem(self.tr("全部"), "")
-        for name in audit.actors(self.db):
-            self.actor.addItem(name or self.tr("（系统）"), name)
+        for name, shown in audit.actor_choices(self.db):
+            self.actor.addItem(shown, name)
         at = self.actor.findData(chosen) if chosen else 0
         self.actor.setCurrentIndex(max(at, 0))
         rows = audit.rows(self.db, limit=LIMIT, **self.filters())
         self.model.set_rows(rows)
+        for c in FIT:
+            self.view.resizeColumnToContents(c)
+            self.view.setColumnWidth(c, max(COLUMNS[c][2], min(self.view.columnWidth(c),
+                                                               FIT_MAX)))
         more = self.tr("（只显示最新 {0} 条，请缩小筛选范围）").format(LIMIT) \
             if len(rows) >= LIMIT else ""
         self.summary.setText(self.tr("共 {0} 条").format(len(rows)) + more)
+
+    def show_entry(self, row: int) -> None:
+        """The full entry in the pane below the list (the 内容 cell is cut to one line)."""
+        if not 0 <= row < len(self.model.rows):
+            self.detail.setText(self.tr("选中一条记录，这里显示它的完整内容。"))
+            return
+        r = self.model.rows[row]
+        self.detail.setText(self.tr("第 {0} 条　{1}　{2}　{3}　{4}\n{5}").format(
+            r.seq, r.time, r.by or r.actor, r.action, r.what, r.detail or self.tr("（无内容）")))
 
     def verify(self) -> audit.VerifyReport:
         report = audit.verify(self.db)

@@ -28,7 +28,7 @@ KEYS = {QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverri
 class LockOverlay(QWidget):
     """An opaque cover over one window, with the password box in the middle."""
 
-    def __init__(self, lock: IdleLock, window: QWidget) -> None:
+    def __init__(self, lock: IdleLock, window: QWidget, by_hand: bool = False) -> None:
         super().__init__(window)
         self.lock = lock
         self.setObjectName("lockOverlay")
@@ -41,11 +41,19 @@ class LockOverlay(QWidget):
         inner = QVBoxLayout(card)
         inner.setContentsMargins(24, 20, 24, 20)
         session = lock.session
-        title = QLabel(self.tr("已锁定"))
+        if by_hand:
+            title = QLabel(self.tr("已锁定"))
+            reason = self.tr("{0}（{1}）锁定了窗口。").format(
+                session.display_name, session.role_label)
+        else:
+            minutes = lock.timer.interval() // 60_000
+            title = QLabel(self.tr("已自动锁定（闲置 {0} 分钟）").format(minutes))
+            reason = self.tr("{0}（{1}）已有 {2} 分钟没有操作，窗口已自动锁定以保护居民信息。"
+                             ).format(session.display_name, session.role_label, minutes)
+        title.setObjectName("lockTitle")
         title.setStyleSheet("font-size: 16pt; font-weight: bold; color: #1f3a5f;")
-        who = QLabel(self.tr("{0}（{1}）离开时间较长，窗口已锁定以保护居民信息。"
-                             "未保存的内容都还在，输入密码即可继续。").format(
-            session.display_name, session.role_label))
+        who = QLabel(reason + self.tr("未保存的内容都还在，输入密码即可继续。"))
+        who.setObjectName("lockReason")
         who.setWordWrap(True)
         who.setMinimumHeight(who.heightForWidth(330))   # a wrapped label in a fixed card
         self.password = QLineEdit()
@@ -121,15 +129,17 @@ class IdleLock(QObject):
             o is watched or o.isAncestorOf(watched) for o in self.overlays)
         return event.type() in KEYS and isinstance(watched, QWidget) and not inside
 
-    def lock(self) -> None:
+    def lock(self, by_hand: bool = False) -> None:
+        """Cover every window; `by_hand` when the person chose 立即锁定窗口 (the text says so,
+        not that they were away)."""
         if self.overlays:
             return
-        accounts.record_idle_lock(self.db)
+        accounts.record_idle_lock(self.db, by_hand)
         for window in QApplication.topLevelWidgets():
             if window.isVisible() and not isinstance(window, LockOverlay) and (
                     window.isWindow() and window.windowType() in (
                         Qt.WindowType.Window, Qt.WindowType.Dialog)):
-                self.overlays.append(LockOverlay(self, window))
+                self.overlays.append(LockOverlay(self, window, by_hand))
         if self.on_change:
             self.on_change(True)
         active = QApplication.activeModalWidget()

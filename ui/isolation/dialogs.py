@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -405,40 +405,104 @@ class ChangeEndDialog(FormDialog):
 
 
 class ReleaseDialog(FormDialog):
-    """解除: shows what is still missing; an early release asks for the reason."""
+    """解除: what is still missing, shown once; a missing or pending 核酸 result entered in
+    place; the button named by what it will do; an early release asks for the reason."""
+
+    test_recorded = Signal(str)        # a result entered here (the board refreshes)
 
     def __init__(self, db: sqlite_utils.Database, case: isolation.BoardCase,
                  parent: QWidget | None = None, *, by: str | None = None,
                  now: datetime | None = None) -> None:
         super().__init__(self.tr("解除{0} — {1}").format(case.kind_label, case.name), parent)
         self.db, self.case, self.by, self.now = db, case, by, now
-        today = (now or datetime.now()).date()
-        check = isolation.release_check(db, case.id, today)
-        lines = [self.tr("管控期：{0} 至 {1}（共{2}天）").format(
-            isolation.cn_date(case.started_on), isolation.cn_date(case.planned_end), case.days)]
-        tests = "、".join(f"{isolation.short_date(t['test_on'])}"
-                         f"{isolation.TEST_LABELS[t['result']]}" for t in case.tests)
-        lines.append(self.tr("核酸：{0}").format(tests or self.tr("无记录")))
-        self.summary = QLabel("\n".join(lines))
+        self.today = (now or datetime.now()).date()
+        self.summary = QLabel()
         self.form.addRow(self.summary)
-        self.blockers = QLabel("\n".join(check.blockers))
+        self.blockers = QLabel()
         self.blockers.setObjectName("blockers")
         self.blockers.setStyleSheet("color: #c62828;")
         self.blockers.setWordWrap(True)
-        self.blockers.setVisible(bool(check.blockers))
         self.form.addRow(self.blockers)
-        self.day = date_edit(today)
+        # In place: the missing (or pending) test's day and result.
+        self.test_day = date_edit(self.today)
+        self.add_field("test_on", self.tr("补录采样日期"), self.test_day)
+        self.combo("result", self.tr("核酸结果"), isolation.TEST_LABELS, "negative")
+        self.day = date_edit(self.today)
         self.add_field("released_on", self.tr("解除日期"), self.day)
-        self.line("reason", self.tr("提前解除原因"), "",
-                  self.tr("期满解除不用填写") if not check.early else
-                  self.tr("未到期，须填写原因，例如 区指挥部通知提前解除"))
-        ok = self.buttons.buttons()[0]
-        ok.setText(self.tr("解除并打印通知书") if not check.blockers else self.tr("解除"))
+        self.line("reason", self.tr("提前解除原因"), "")
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.mode = "release"
+        self.refresh()
+
+    def _rows(self, names: tuple[str, ...], visible: bool) -> None:
+        for name in names:
+            self.form.setRowVisible(self.field(name).parentWidget(), visible)
+
+    def refresh(self) -> None:
+        """Read the case again: the list of what is missing and what the button does."""
+        check = isolation.release_check(self.db, self.case.id, self.today)
+        tests = isolation.case_detail(self.db, self.case.id).tests
+        done = "、".join(f"{isolation.short_date(t['test_on'])}"
+                         f"{isolation.TEST_LABELS[t['result']]}" for t in tests)
+        self.summary.setText("\n".join([
+            self.tr("管控期：{0} 至 {1}（共{2}天）").format(
+                isolation.cn_date(self.case.started_on), isolation.cn_date(self.case.planned_end),
+                self.case.days),
+            self.tr("核酸：{0}").format(done or self.tr("无记录"))]))
+        self.blockers.setText("\n".join(check.blockers))
+        self.blockers.setVisible(bool(check.blockers))
         self.ready = not check.blockers
+        if (check.missing_tests or check.pending_tests) and not check.positive:
+            self.mode = "test"
+            first = (check.pending_tests or check.missing_tests)[0]
+            self.test_day.setDate(QDate(first.year, first.month, first.day))
+            self.ok.setText(self.tr("补录核酸结果"))
+            self.ok.setToolTip(self.tr("记录这一天的核酸结果，然后再看还缺什么"))
+        elif check.blockers:
+            self.mode = "blocked"
+            self.ok.setText(self.tr("还不能解除"))
+            self.ok.setToolTip(self.tr("有阳性结果：请转出，不能解除。") if check.positive
+                               else self.tr("体温或症状异常须先由片医处理，然后才能解除。"))
+        else:
+            self.mode = "release"
+            self.ok.setText(self.tr("提前解除并打印通知书") if check.early
+                            else self.tr("解除并打印通知书"))
+            self.ok.setToolTip("")
+            reason = self.field("reason")
+            reason.setPlaceholderText(self.tr("未到期，须填写原因，例如 区指挥部通知提前解除")
+                                      if check.early else self.tr("期满解除不用填写"))
+        self.ok.setEnabled(self.mode != "blocked")
+        self._rows(("test_on", "result"), self.mode == "test")
+        self._rows(("released_on", "reason"), self.mode == "release")
+
+    def _try_save(self) -> None:
+        if self.mode != "test":
+            super()._try_save()
+            return
+        try:
+            self.record_test()
+        except FormError as exc:
+            self.show_errors(exc.errors)
+
+    def record_test(self) -> str:
+        """Enter the missing (or pending) result in place; the dialog stays open."""
+        test_id = isolation.record_test(self.db, self.case.id,
+                                        test_on=picked_date(self.test_day),
+                                        result=self.value("result"))
+        self.show_errors({})
+        self.refresh()
+        self.test_recorded.emit(self.case.id)
+        return test_id
 
     def save(self) -> str | None:
-        isolation.release_case(self.db, self.case.id, released_on=picked_date(self.day),
-                               reason=self.value("reason"), by=self.by, now=self.now)
+        try:
+            isolation.release_case(self.db, self.case.id, released_on=picked_date(self.day),
+                                   reason=self.value("reason"), by=self.by, now=self.now)
+        except FormError as exc:
+            if "release" not in exc.errors:
+                raise
+            self.refresh()          # something new is missing: the list above says what
+            raise FormError({k: v for k, v in exc.errors.items() if k != "release"}) from exc
         return self.case.id
 
 

@@ -46,6 +46,7 @@ from ui.isolation.dialogs import (
 )
 from ui.registry.staff_dialog import StaffDialog
 from ui.widgets.community_filter import CommunityFilter, with_community_column
+from ui.widgets.flow import FlowLayout
 from ui.widgets.form import FormDialog
 from ui.widgets.lazy_table import Column
 from ui.widgets.tables import ROW_ROLE, RowsTableModel, make_table
@@ -166,15 +167,16 @@ class IsolationPage(QWidget):
             top.addWidget(self.community_filter)
             self.community_filter.changed.connect(self._communities_changed)
         top.addWidget(self.summary, 1)
-        self.register_button = QPushButton(self.tr("登记隔离人员…"))
+        self.register_button = QPushButton(self.tr("登记隔离人员(&N)…"))
         self.register_button.clicked.connect(lambda: self.register_case())
+        self.register_button.setToolTip(self.tr("登记隔离人员（Ctrl+N）"))
         top.addWidget(self.register_button)
-        self.settings_button = settings_button = QPushButton(self.tr("政策设置…"))
+        self.settings_button = settings_button = QPushButton(self.tr("政策设置(&S)…"))
         settings_button.setObjectName("isolationSettings")
         settings_button.setToolTip(self.tr("隔离天数、核酸检测日、发热标准、检测时间"))
         settings_button.clicked.connect(lambda: self.edit_settings())
         top.addWidget(settings_button)
-        self.staff_button = staff_button = QPushButton(self.tr("工作人员…"))
+        self.staff_button = staff_button = QPushButton(self.tr("工作人员(&W)…"))
         staff_button.setToolTip(self.tr("网格员、片警、片医名单（“三人小组”从这里选）"))
         staff_button.clicked.connect(lambda: self.edit_staff())
         top.addWidget(staff_button)
@@ -207,37 +209,41 @@ class IsolationPage(QWidget):
         self.board_view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.board_view.doubleClicked.connect(lambda _i: self.record_check())
 
-        actions = QHBoxLayout()
+        # The action buttons wrap onto a second line when the window is narrow (1024 × 768).
+        actions = FlowLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, label, slot in [
-            ("check", "录入体温…", self.record_check),
-            ("test", "核酸…", self.record_test),
-            ("seen", "片医已处理", self.doctor_seen),
-            ("edit", "修改信息…", self.edit_case),
-            ("extend", "调整期限…", self.change_end),
-            ("release", "解除…", self.release),
-            ("close", "转出/撤销…", self.close_case),
-            ("print", "打印告知书等…", self.print_notices),
-            ("print_new", "打印新登记人员材料", self.print_new_today),
+            ("check", "录入体温(&T)…", self.record_check),
+            ("test", "核酸(&C)…", self.record_test),
+            ("seen", "片医已处理(&D)", self.doctor_seen),
+            ("edit", "修改信息(&E)…", self.edit_case),
+            ("extend", "调整期限(&J)…", self.change_end),
+            ("release", "解除(&R)…", self.release),
+            ("close", "转出/撤销(&Z)…", self.close_case),
+            ("print", "打印告知书等(&P)…", self.print_notices),
+            ("print_new", "打印新登记人员材料(&B)", self.print_new_today),
         ]:
             button = QPushButton(self.tr(label))
             button.setObjectName(f"action_{key}")
             button.clicked.connect(lambda _c=False, s=slot: s())
             actions.addWidget(button)
             self.buttons[key] = button
-        actions.addStretch()
+        self.buttons["print"].setToolTip(self.tr("打印所选人员的告知书等（Ctrl+P）"))
 
         board_box = QWidget()
         board_layout = QVBoxLayout(board_box)
         board_layout.setContentsMargins(0, 0, 0, 0)
         board_layout.addLayout(chip_row)
         board_layout.addWidget(self.board_view, 1)
-        board_layout.addLayout(actions)
+        action_row = QWidget()
+        action_row.setLayout(actions)
+        board_layout.addWidget(action_row)
 
         # Every case on record, searchable.
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("按姓名、身份证号、住址或原因查找"))
         self.search.setClearButtonEnabled(True)
+        self.search.setToolTip(self.tr("查找（Ctrl+F）"))
         self.search_timer = QTimer(self, singleShot=True, interval=200)
         self.search_timer.timeout.connect(self.reload_cases)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
@@ -246,7 +252,7 @@ class IsolationPage(QWidget):
         self.cases_view.setObjectName("casesView")
         self.cases_view.selectionModel().selectionChanged.connect(
             lambda *_: self._show_case(self._selected_record()))
-        self.print_release_button = QPushButton(self.tr("打印解除通知书…"))
+        self.print_release_button = QPushButton(self.tr("打印解除通知书(&P)…"))
         self.print_release_button.setObjectName("action_print_release")
         self.print_release_button.clicked.connect(lambda: self.print_release())
         cases_box = QWidget()
@@ -464,6 +470,30 @@ class IsolationPage(QWidget):
         if case_id:
             self.select_case(case_id)
 
+    # --- the window's shortcuts (ui/main_window.py) ---------------------------------------
+    def focus_search(self) -> None:
+        """Ctrl+F: 全部记录 and its search box."""
+        self.tabs.setCurrentIndex(1)
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def new_item(self) -> CaseDialog | None:
+        """Ctrl+N: 登记隔离人员, or why this role cannot."""
+        if access.allowed(self.db, "cases.edit", self):
+            return self.register_case()
+        return None
+
+    def print_current(self) -> Any:
+        """Ctrl+P: the selected cases' notices on the board; the selected release form on
+        全部记录 (what the tab's print button prints)."""
+        if self.tabs.currentIndex() == 1:
+            if self.print_release_button.isEnabled():
+                return self.print_release()
+            return None
+        if self.buttons["print"].isEnabled():
+            return self.print_notices()
+        return None
+
     def _open(self, dialog: FormDialog, on_saved: Callable[[], None]) -> Any:
         """Open a form over the page (not blocking the board's clock); on_saved after a save."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -545,8 +575,9 @@ class IsolationPage(QWidget):
         def released() -> None:
             self._changed()
             self.print_release(case.id)
-        return self._open(ReleaseDialog(self.db, case, self, by=self.user, now=self.clock()),
-                          released)
+        dialog = ReleaseDialog(self.db, case, self, by=self.user, now=self.clock())
+        dialog.test_recorded.connect(lambda _id: self.events.isolation_changed.emit())
+        return self._open(dialog, released)
 
     def close_case(self) -> CloseCaseDialog | None:
         case = self._one()

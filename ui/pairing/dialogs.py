@@ -355,14 +355,15 @@ class EndPairingDialog(FormDialog):
 
 
 class DrawCheckDialog(FormDialog):
-    """晒网督查: draw N paired households per grid, with a recorded seed."""
+    """晒网督查: draw N paired households per grid, with a recorded seed (shown as 抽样编号)."""
 
     def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("新的晒网督查抽样"), parent)
         self.db = db
         self.spin("per_grid", self.tr("每个网格抽查"), 5, 1, pairing.MAX_PER_GRID).setSuffix(
             self.tr(" 户"))
-        self.line("seed", self.tr("随机种子"), "", self.tr("不填则随机生成；记下种子可以复核抽样"))
+        self.line("seed", self.tr("抽样编号"), "",
+                  self.tr("一般不填，自动生成；要照着以前的抽样重新抽取时，填那次的编号"))
         self.note("note", self.tr("备注"), None)
 
     def save(self) -> str | None:
@@ -370,7 +371,7 @@ class DrawCheckDialog(FormDialog):
         seed = None
         if seed_text:
             if not seed_text.isdigit() or len(seed_text) > 9:
-                raise FormError({"seed": self.tr("随机种子应为不超过9位的数字，或留空。")})
+                raise FormError({"seed": self.tr("抽样编号应为不超过9位的数字，或留空。")})
             seed = int(seed_text)
         check = pairing.draw_spot_check(self.db, self.value("per_grid"), seed=seed,
                                         note=self.value("note"))

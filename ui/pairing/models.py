@@ -74,7 +74,7 @@ CHECK_COLUMNS = [
     Column("每格户数", lambda c: c.per_grid, align_right=True, width=70),
     Column("抽中", lambda c: c.drawn, align_right=True, width=50),
     Column("已核查", lambda c: c.checked, align_right=True, width=60),
-    Column("随机种子", lambda c: c.seed, width=80),
+    Column("抽样编号", lambda c: c.seed, width=80),
 ]
 
 CHECK_ITEM_COLUMNS = [

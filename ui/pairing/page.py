@@ -59,6 +59,7 @@ from ui.pairing.models import (
 )
 from ui.widgets import background
 from ui.widgets.community_filter import CommunityFilter, with_community_column
+from ui.widgets.flow import flow_row
 from ui.widgets.form import confirm, run_dialog
 from ui.widgets.print_preview import PrintPreviewDialog
 from ui.widgets.tables import RowsTableModel, make_table
@@ -68,11 +69,13 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def _button(text: str, slot, name: str | None = None) -> QPushButton:
+def _button(text: str, slot, name: str | None = None, tip: str = "") -> QPushButton:
     b = QPushButton(text)
     b.clicked.connect(slot)
     if name:
         b.setObjectName(name)
+    if tip:
+        b.setToolTip(tip)
     return b
 
 
@@ -99,12 +102,13 @@ class CoverageTab(QWidget):
         self.summary.setStyleSheet("font-size: 13pt;")
         self.summary.setWordWrap(True)
         buttons = QHBoxLayout()
-        self.b_suggest = _button(self.tr("为未联户家庭推荐…"), page.suggest, "suggestButton")
+        self.b_suggest = _button(self.tr("为未联户家庭推荐(&T)…"), page.suggest, "suggestButton")
         self.b_suggest.setStyleSheet("font-weight: bold;")
-        for b in (self.b_suggest, _button(self.tr("联户设置…"), page.edit_limit, "editLimit"),
-                  _button(self.tr("打印楼栋公示…"), page.print_notices, "printNotices"),
-                  _button(self.tr("打印联系卡…"), page.print_cards, "printCards"),
-                  _button(self.tr("导出联户台账…"), page.export_ledger, "exportLedger")):
+        for b in (self.b_suggest, _button(self.tr("联户设置(&S)…"), page.edit_limit, "editLimit"),
+                  _button(self.tr("打印楼栋公示(&P)…"), page.print_notices, "printNotices",
+                          tip=self.tr("打印楼栋党员联系户公示（Ctrl+P）")),
+                  _button(self.tr("打印联系卡(&K)…"), page.print_cards, "printCards"),
+                  _button(self.tr("导出联户台账(&X)…"), page.export_ledger, "exportLedger")):
             buttons.addWidget(b)
         buttons.addStretch()
 
@@ -140,8 +144,8 @@ class CoverageTab(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addLayout(_row(self.unpaired_title,
-                          _button(self.tr("安排联系党员…"), self.pair_selected, "pairButton"),
-                          _button(self.tr("查看住户"), self.open_selected)))
+                          _button(self.tr("安排联系党员(&B)…"), self.pair_selected, "pairButton"),
+                          _button(self.tr("查看住户(&V)"), self.open_selected)))
         rl.addWidget(self.unpaired_view, 3)
         rl.addWidget(self.loads_title)
         rl.addWidget(self.loads_view, 2)
@@ -154,6 +158,15 @@ class CoverageTab(QWidget):
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
         layout.addWidget(splitter, 1)
+        # No household yet: what to do first, in place of an empty chart and 0.0%.
+        self.splitter = splitter
+        self.empty = QLabel(self.tr("还没有住户。先在“楼栋住户”里新增楼栋和住户，或导入居民台账。"))
+        self.empty.setObjectName("coverageEmpty")
+        self.empty.setStyleSheet("font-size: 13pt; color: #5f6b7a;")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+        layout.addWidget(self.empty, 1)
         self.scope: tuple[str | None, str | None, str] = (None, None, self.tr("全社区"))
 
     def reload(self) -> None:
@@ -165,6 +178,18 @@ class CoverageTab(QWidget):
             f"{cover.paired:,}", f"{cover.households:,}", cover.rate, f"{cover.unpaired:,}",
             cover.members, cover.limit, len(cover.members_over), len(cover.members_idle)))
         self.b_suggest.setEnabled(cover.unpaired > 0)
+        empty = cover.households == 0
+        self.empty.setVisible(empty)
+        self.splitter.setVisible(not empty)
+        self.summary.setVisible(not empty)
+        # Nothing to print or export yet: say so on the buttons (their own tips come back).
+        for name in ("printNotices", "printCards", "exportLedger"):
+            b = self.findChild(QPushButton, name)
+            tip = b.property("ownTip")
+            if tip is None:
+                b.setProperty("ownTip", tip := b.toolTip())
+            b.setEnabled(not empty)
+            b.setToolTip(self.tr("还没有住户，无可打印或导出。") if empty else tip)
         self.chart.set_rows(cover.grids)
         keep = self.scope[1]
         self.tree.blockSignals(True)
@@ -268,9 +293,10 @@ class MembersTab(QWidget):
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addLayout(_row(self.title, _button(self.tr("登记党员"), self.add, "addMember"),
-                          _button(self.tr("编辑"), self.edit, "editMember"),
-                          _button(self.tr("删除"), self.remove, "removeMember")))
+        ll.addLayout(_row(self.title, _button(self.tr("登记党员(&N)"), self.add, "addMember",
+                                  tip=self.tr("登记党员（Ctrl+N）")),
+                          _button(self.tr("编辑(&E)"), self.edit, "editMember"),
+                          _button(self.tr("删除(&D)"), self.remove, "removeMember")))
         ll.addWidget(self.view)
 
         self.member_title = QLabel()
@@ -287,20 +313,18 @@ class MembersTab(QWidget):
         self.contacts = RowsTableModel(CONTACT_COLUMNS, self)
         self.contact_view = make_table(self.contacts)
         self.contact_view.setObjectName("contactView")
-        self.b_add = _button(self.tr("添加联系户…"), self.add_households, "addHouseholds")
-        self.b_replace = _button(self.tr("更换联系党员…"), self.replace, "replaceMember")
-        self.b_end = _button(self.tr("结束联系…"), self.end, "endPairing")
-        self.b_contact = _button(self.tr("记录联系…"), self.log_contact, "logContact")
-        self.b_open = _button(self.tr("查看住户"), self.open_household, "openHousehold")
+        self.b_add = _button(self.tr("添加联系户(&J)…"), self.add_households, "addHouseholds")
+        self.b_replace = _button(self.tr("更换联系党员(&G)…"), self.replace, "replaceMember")
+        self.b_end = _button(self.tr("结束联系(&Z)…"), self.end, "endPairing")
+        self.b_contact = _button(self.tr("记录联系(&R)…"), self.log_contact, "logContact")
+        self.b_open = _button(self.tr("查看住户(&V)"), self.open_household, "openHousehold")
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addLayout(_row(self.member_title, self.history))
-        buttons = QHBoxLayout()
-        for b in (self.b_add, self.b_replace, self.b_end, self.b_contact, self.b_open):
-            buttons.addWidget(b)
-        buttons.addStretch()
-        rl.addLayout(buttons)
+        # Wraps onto a second line when the window is narrow (1024 × 768).
+        rl.addWidget(flow_row(self.b_add, self.b_replace, self.b_end, self.b_contact,
+                              self.b_open))
         rl.addWidget(self.household_view, 3)
         rl.addWidget(self.contacts_title)
         rl.addWidget(self.contact_view, 2)
@@ -464,14 +488,15 @@ class SpotCheckTab(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(_row(QLabel(self.tr("抽查记录")),
-                          _button(self.tr("新抽查…"), self.draw, "drawCheck")))
+                          _button(self.tr("新抽查(&N)…"), self.draw, "drawCheck")))
         ll.addWidget(self.check_view)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addLayout(_row(self.check_title,
-                          _button(self.tr("记录结果…"), self.record, "recordResult"),
-                          _button(self.tr("复核抽样"), self.verify, "verifyDraw")))
+                          _button(self.tr("记录结果(&R)…"), self.record, "recordResult"),
+                          _button(self.tr("重新抽取核对(&C)"), self.verify, "verifyDraw",
+                                  tip=self.tr("按这次的抽样编号重新抽取一遍，看抽中的住户是否与记录一致"))))
         rl.addWidget(self.item_view)
         top = QSplitter()
         top.addWidget(left)
@@ -482,7 +507,8 @@ class SpotCheckTab(QWidget):
         outer.addWidget(results)
         outer.setSizes([420, 260])
         hint = QLabel(self.tr("按网格随机抽取已联户的家庭，入户或电话询问：是否知道自己的联系党员、"
-                              "党员做过什么。抽样的随机种子会记录下来，以后可以复核抽样是否属实。"))
+                              "党员做过什么。每次抽样都有一个抽样编号，按它重新抽取会得到同样的住户，"
+                              "可以核对抽样是否属实。"))
         hint.setWordWrap(True)
         hint.setStyleSheet(MUTED)
         layout = QVBoxLayout(self)
@@ -521,7 +547,7 @@ class SpotCheckTab(QWidget):
         self.by_member.set_rows(by_member)
         self.check_title.setText(self.tr(
             "{0} 抽查：每个网格 {1} 户，共抽中 {2} 户（从 {3} 户已联户家庭中），已核查 {4} 户；"
-            "随机种子 {5}").format(check.drawn_on.isoformat(), check.per_grid, check.drawn,
+            "抽样编号 {5}").format(check.drawn_on.isoformat(), check.per_grid, check.drawn,
                                   check.population, check.checked, check.seed))
 
     def draw(self) -> None:
@@ -548,12 +574,14 @@ class SpotCheckTab(QWidget):
             return
         outcome = pairing.verify_spot_check(self.db, check.id)
         text = {
-            "same": self.tr("用随机种子 {0} 重新抽样，结果与记录完全一致。"),
-            "population_changed": self.tr("抽样以来联户情况已有变化，无法重新抽出同一样本；"
-                                          "记录的样本仍以当时为准（随机种子 {0}）。"),
-            "differs": self.tr("用随机种子 {0} 重新抽样，结果与记录不一致，请核实这次抽查记录。"),
+            "same": self.tr("按抽样编号 {0} 重新抽取，抽中的住户与记录完全一致：抽样属实。"),
+            "population_changed": self.tr("抽样以来联户情况已有变化（有家庭新联户或解除联户），"
+                                          "重新抽取已无法得到同一批住户；这次抽查仍以当时记录的"
+                                          "住户为准（抽样编号 {0}）。"),
+            "differs": self.tr("按抽样编号 {0} 重新抽取，抽中的住户与记录不一致，"
+                               "请核实这次抽查记录是否被改动。"),
         }[outcome].format(check.seed)
-        QMessageBox.information(self, self.tr("复核抽样"), text)
+        QMessageBox.information(self, self.tr("重新抽取核对"), text)
 
     def _open_follow_up(self, index: QModelIndex) -> None:
         row = self.follow.row_data(index.row())
@@ -612,6 +640,17 @@ class PartyPage(QWidget):
 
     def changed(self) -> None:
         self.events.pairings_changed.emit()
+
+    # --- the window's shortcuts (ui/main_window.py) ---------------------------------------
+    def new_item(self) -> None:
+        """Ctrl+N: 登记党员 (on 党员与联系户), or why this role cannot."""
+        if access.allowed(self.db, "pairing.edit", self):
+            self.tabs.setCurrentWidget(self.members_tab)
+            self.members_tab.add()
+
+    def print_current(self) -> background.BackgroundTask | None:
+        """Ctrl+P: the 楼栋党员联系户公示 of the scope shown (its button on 联户概况)."""
+        return self.print_notices()
 
     def communities(self) -> set[str] | None:
         """At a district, the community ids the filter shows (None: all)."""

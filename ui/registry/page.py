@@ -39,11 +39,13 @@ from ui.registry.dialogs import (
 from ui.registry.models import HouseholdTableModel, ResidentTableModel, SearchResultModel
 from ui.widgets.community_filter import CommunityFilter
 from ui.widgets.form import confirm, run_dialog
+from ui.widgets.splitters import keep_place
 from ui.widgets.tables import make_table
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 SEARCH_DELAY_MS = 60  # coalesce fast typing; each query itself takes a few ms
+NO_UNIT = "请先新增楼栋（左侧“新增网格、楼院或楼栋”）"
 
 
 class RegistryPage(QWidget):
@@ -62,7 +64,7 @@ class RegistryPage(QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
-        self.add_button = QPushButton(self.tr("新增网格、楼院或楼栋…"))
+        self.add_button = QPushButton(self.tr("新增网格、楼院或楼栋(&G)…"))
         add_menu = QMenu(self.add_button)
         add_menu.addAction(self.tr("新增网格"), self.add_grid)
         add_menu.addAction(self.tr("新增楼院"), self.add_compound)
@@ -106,15 +108,18 @@ class RegistryPage(QWidget):
         self.household_view.doubleClicked.connect(lambda _i: self.edit_household())
         self.result_view.doubleClicked.connect(lambda _i: self.edit_resident())
 
-        self.b_add_household = QPushButton(self.tr("新增住户"))
-        self.b_edit_household = QPushButton(self.tr("编辑住户"))
-        self.b_move_household = QPushButton(self.tr("迁移住户"))
-        self.b_delete_household = QPushButton(self.tr("删除住户"))
+        self.b_add_household = QPushButton(self.tr("新增住户(&N)"))
+        # The window's shortcuts (ui/main_window.py) reach these; tooltips name them.
+        self.b_add_household.setToolTip(self.tr("新增住户（Ctrl+N）"))
+        self.search.setToolTip(self.tr("查找（Ctrl+F）"))
+        self.b_edit_household = QPushButton(self.tr("编辑住户(&E)"))
+        self.b_move_household = QPushButton(self.tr("迁移住户(&M)"))
+        self.b_delete_household = QPushButton(self.tr("删除住户(&D)"))
         self.b_add_household.clicked.connect(self.add_household)
         self.b_edit_household.clicked.connect(self.edit_household)
         self.b_move_household.clicked.connect(self.move_household)
         self.b_delete_household.clicked.connect(self.delete_household)
-        self.b_export_list = QPushButton(self.tr("导出当前列表…"))
+        self.b_export_list = QPushButton(self.tr("导出当前列表(&X)…"))
         self.b_export_list.setObjectName("exportList")
         self.b_export_list.clicked.connect(self._export_list)
 
@@ -123,10 +128,10 @@ class RegistryPage(QWidget):
         self.member_view = make_table(self.members)
         self.member_view.setObjectName("memberView")
         self.member_view.doubleClicked.connect(lambda _i: self.edit_resident())
-        self.b_add_resident = QPushButton(self.tr("新增居民"))
-        self.b_edit_resident = QPushButton(self.tr("编辑居民"))
-        self.b_party = QPushButton(self.tr("登记为党员"))
-        self.b_delete_resident = QPushButton(self.tr("删除居民"))
+        self.b_add_resident = QPushButton(self.tr("新增居民(&R)"))
+        self.b_edit_resident = QPushButton(self.tr("编辑居民(&T)"))
+        self.b_party = QPushButton(self.tr("登记为党员(&P)"))
+        self.b_delete_resident = QPushButton(self.tr("删除居民(&K)"))
         self.b_add_resident.clicked.connect(self.add_resident)
         self.b_edit_resident.clicked.connect(self.edit_resident)
         self.b_party.clicked.connect(self.register_party_member)
@@ -137,7 +142,7 @@ class RegistryPage(QWidget):
         self.b_member.setStyleSheet("color: #1f5fa8;")
         self.b_member.clicked.connect(self.open_member)
         self.b_delete_resident.clicked.connect(self.delete_resident)
-        self.b_reveal = QPushButton(self.tr("显示"))
+        self.b_reveal = QPushButton(self.tr("显示(&V)"))
         self.b_reveal.setObjectName("revealButton")
         self.b_reveal.setToolTip(self.tr("显示所选居民完整的证件号码和电话 {0} 秒"
                                          "（会记入审计日志）").format(accounts.REVEAL_SECONDS))
@@ -167,11 +172,20 @@ class RegistryPage(QWidget):
         rl.addLayout(row)
         rl.addWidget(self.member_view, 2)
 
+        # Long result titles wrap rather than widen the right side (which would narrow the
+        # tree); the tree's width is where it was left.
+        for title in (self.list_title, self.members_title):
+            title.setWordWrap(True)
+        # A community without a building yet: what to do first, in place of empty tables.
+        self.empty_panel = self._empty_panel()
+        self.right_stack = QStackedWidget()
+        self.right_stack.addWidget(right)
+        self.right_stack.addWidget(self.empty_panel)
+
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 900])
+        splitter.addWidget(self.right_stack)
+        keep_place(splitter, "registrySplitter", [260, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -180,12 +194,80 @@ class RegistryPage(QWidget):
         events.pairings_changed.connect(self._show_member_link)
         events.open_household.connect(self.open_household)
         self.load_tree()
+        self._show_empty_panel(not self.has_buildings)
         self.show_scope(None, None)
         self._update_buttons()
+
+    # --- a new community: what to do first ---------------------------------------------
+    def _empty_panel(self) -> QWidget:
+        panel = QWidget()
+        panel.setObjectName("registryEmpty")
+        title = QLabel(self.tr("这个社区还没有楼栋"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        steps = QLabel(self.tr(
+            "先按顺序建好：① 新增网格 → ② 在网格里新增楼院（小区） → ③ 在楼院里新增楼栋"
+            "（单元随楼栋一起建好）。之后就可以在单元里新增住户和居民。\n\n"
+            "已有 Excel 或 CSV 居民台账的，可以直接导入：网格、楼院和楼栋会按台账一并建好。"))
+        steps.setWordWrap(True)
+        steps.setStyleSheet("color: #3c4650; font-size: 11pt;")
+        self.b_guide = QPushButton(self.tr("新增网格、楼院和楼栋…"))
+        self.b_guide.setObjectName("guideStructure")
+        self.b_guide.setStyleSheet("font-weight: bold;")
+        self.b_guide.clicked.connect(self.guided_structure)
+        self.b_guide_import = QPushButton(self.tr("导入居民台账…"))
+        self.b_guide_import.setObjectName("guideImport")
+        self.b_guide_import.clicked.connect(self._import_ledger)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.b_guide)
+        buttons.addWidget(self.b_guide_import)
+        buttons.addStretch()
+        layout = QVBoxLayout(panel)
+        layout.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(steps)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        limit(self.db, "registry.structure", self.b_guide)
+        limit(self.db, "ledger.import", self.b_guide_import)
+        return panel
+
+    def _show_empty_panel(self, empty: bool) -> None:
+        """At a community with no building the guidance replaces the (empty) tables."""
+        empty = empty and self.community_filter is None
+        self.right_stack.setCurrentWidget(self.empty_panel if empty
+                                          else self.right_stack.widget(0))
+
+    def guided_structure(self) -> None:
+        """新增网格 → 楼院 → 楼栋: each form opens when the one before is saved; a step already
+        done (a grid, a compound) is skipped."""
+        nodes = registry.tree_nodes(self.db)
+        grid_id = nodes["grids"][0]["id"] if nodes["grids"] else None
+        compound_id = nodes["compounds"][0]["id"] if nodes["compounds"] else None
+        if grid_id is None:
+            grid_id = self._guided_step(GridDialog(self.db, parent=self))
+        if grid_id and compound_id is None:
+            compound_id = self._guided_step(CompoundDialog(self.db, grid_id=grid_id,
+                                                           parent=self))
+        if compound_id:
+            self._guided_step(BuildingDialog(self.db, compound_id=compound_id, parent=self))
+
+    def _guided_step(self, dialog: QWidget) -> str | None:
+        saved: list[str | None] = []
+        run_dialog(dialog, lambda row_id: (saved.append(row_id), self._saved_node(row_id)))
+        return saved[0] if saved else None
+
+    def _import_ledger(self) -> None:
+        """The main window's 导入居民台账 (ui/main_window.py), as its 台账 menu opens it."""
+        window = self.window()
+        if hasattr(window, "import_ledger"):
+            window.import_ledger()
 
     # --- tree ------------------------------------------------------------------------
     def load_tree(self) -> None:
         nodes = registry.tree_nodes(self.db)
+        self.has_units, self.has_buildings = bool(nodes["units"]), bool(nodes["buildings"])
+        if hasattr(self, "right_stack"):
+            self._show_empty_panel(not self.has_buildings)
         expanded = self._expanded_keys()
         self.tree_model.clear()
         root = self.tree_model.invisibleRootItem()
@@ -359,6 +441,9 @@ class RegistryPage(QWidget):
         return household["unit_id"] if household else None
 
     def add_household(self) -> None:
+        if not self.has_units:
+            QMessageBox.information(self, self.tr("新增住户"), NO_UNIT)
+            return
         run_dialog(HouseholdDialog(self.db, unit_id=self._selected_unit(), parent=self),
                    self._saved_household)
 
@@ -581,6 +666,17 @@ class RegistryPage(QWidget):
         else:
             self.show_household(None)
 
+    # --- the window's shortcuts (ui/main_window.py) ----------------------------------
+    def focus_search(self) -> None:
+        """Ctrl+F: the search box, its text selected to type over."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def new_item(self) -> None:
+        """Ctrl+N: 新增住户, or why this role cannot."""
+        if allowed(self.db, "registry.edit", self):
+            self.add_household()
+
     def _guard(self, action) -> bool:
         try:
             action()
@@ -596,6 +692,10 @@ class RegistryPage(QWidget):
             b.setEnabled(has)
         for b in (self.b_edit_resident, self.b_party, self.b_delete_resident, self.b_reveal):
             b.setEnabled(has and self.members.rowCount() > 0)
+        # No unit yet: a household has nowhere to go; the tooltip says what to do first.
+        self.b_add_household.setEnabled(self.has_units)
+        self.b_add_household.setToolTip(self.tr("新增住户（Ctrl+N）") if self.has_units
+                                        else NO_UNIT)
         # What the signed-in role may not use stays disabled, the reason as tooltip.
         limit(self.db, "registry.edit", self.b_add_household, self.b_edit_household,
               self.b_move_household, self.b_delete_household, self.b_add_resident,

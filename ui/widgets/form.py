@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -45,11 +46,20 @@ class FormDialog(QDialog):
         outer.addLayout(self.form)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        # Keyboard: Enter in a line and Ctrl+S save (保存 is the default button), Esc closes
+        # (QDialog), Alt+S / Alt+C press the buttons.
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.save_button.setText(self.tr("保存(&S)"))
+        self.save_button.setToolTip(self.tr("快捷键：Ctrl+S 或回车"))
+        cancel = self.cancel_button = self.buttons.button(
+            QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText(self.tr("取消(&C)"))
+        cancel.setToolTip(self.tr("不保存，关闭（Esc）"))
         self.buttons.accepted.connect(self._try_save)
         self.buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Save, self, self._try_save)
         outer.addWidget(self.buttons)
+        self.save_button.setDefault(True)   # once in the dialog, so it stays the default
         self.result_id: str | None = None
 
     # --- building the form -----------------------------------------------------------
@@ -71,6 +81,13 @@ class FormDialog(QDialog):
                 widget.setPlaceholderText(hint)
         widget.setObjectName(name)
         self.form.addRow(label, box)
+        # Tab order: the fields top to bottom, then 保存, 取消 (the buttons were made first).
+        if self._fields:
+            QWidget.setTabOrder(list(self._fields.values())[-1], widget)
+        else:
+            widget.setFocus()   # the dialog opens in its first field, not on 保存
+        QWidget.setTabOrder(widget, self.save_button)
+        QWidget.setTabOrder(self.save_button, self.cancel_button)
         self._fields[name] = widget
         self._errors[name] = error
         return widget

@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    SIGNAL,
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
@@ -31,7 +39,26 @@ def make_table(model) -> QTableView:
     header.setDefaultSectionSize(110)
     for column, width in enumerate(getattr(model, "widths", list)()):
         view.setColumnWidth(column, width)
+    open_on_enter(view)
     return view
+
+
+class _EnterOpens(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and isinstance(watched, QAbstractItemView)):
+            index = watched.currentIndex()
+            # A list nothing opens leaves Enter to its dialog (the default button).
+            if index.isValid() and watched.receivers(SIGNAL("doubleClicked(QModelIndex)")):
+                watched.doubleClicked.emit(index)
+                return True
+        return False
+
+
+def open_on_enter(view: QAbstractItemView) -> None:
+    """Enter on a list does what a double-click does: open the selected row."""
+    view.installEventFilter(_EnterOpens(view))
 
 
 class RowsTableModel(QAbstractTableModel):

@@ -150,8 +150,9 @@ def test_extend_then_release_with_tests(page, qtbot, office):
     assert "缺核酸" in cell(page, 0, "提示")
     dialog = page.release()
     assert not dialog.blockers.isHidden() and "缺核酸检测" in dialog.blockers.text()
-    save(qtbot, dialog)
-    assert dialog.isVisible() and "还不能解除" in dialog.general_error.text()
+    assert dialog.ok.text() == "补录核酸结果"    # not 解除: it cannot release yet
+    save(qtbot, dialog)                          # records the first missing day in place
+    assert dialog.isVisible() and dialog.general_error.isHidden()
     dialog.reject()
     for day in (DAY, DAY + timedelta(days=3), DAY + timedelta(days=6), date(2026, 11, 28)):
         isolation.record_test(office, case_id, test_on=day, result="negative")
@@ -361,3 +362,15 @@ def test_choosing_home_monitoring_leaves_the_door_unsealed(page, qtbot, office):
     dialog.kind.setCurrentIndex(dialog.kind.findData("home_isolation"))
     assert dialog.value("door_measure") == "seal"
     dialog.reject()
+
+
+def test_the_action_buttons_wrap_instead_of_widening_the_window(page, qtbot):
+    """At 1024 × 768 the page has 1024 − 150 (navigation) px: the button row wraps onto a
+    second line, and no button is narrower than its text."""
+    assert page.minimumSizeHint().width() <= 1024 - 150
+    page.resize(1024 - 150, 700)
+    qtbot.wait(10)
+    rows = {b.y() for b in page.buttons.values()}
+    assert len(rows) >= 2
+    for button in page.buttons.values():
+        assert button.width() >= button.sizeHint().width(), button.text()

@@ -171,7 +171,7 @@ def test_a_spot_check_is_drawn_and_recorded(window, qtbot, estate):
     window.events.pairings_changed.emit()
     tab = window.party_page.checks_tab
     assert tab.checks.rowCount() == 1 and tab.items.rowCount() == 4
-    assert "随机种子 20260302" in tab.check_title.text()
+    assert "抽样编号 20260302" in tab.check_title.text()
     item = tab.items.row_data(0)
     result = CheckResultDialog(estate, item, window)
     qtbot.addWidget(result)
