@@ -160,3 +160,13 @@ def test_the_window_fits_a_1024_pixel_screen(window, qtbot):
         window.nav.setCurrentRow(i)
         qtbot.wait(5)
         assert window.width() <= 1024, window.nav.item(i).text()
+
+
+def test_the_settings_page_has_a_title_and_no_stale_promise(window):
+    from PySide6.QtWidgets import QLabel
+
+    page = window.settings_page if hasattr(window, "settings_page") else window.findChild(
+        QLabel, "settingsHeading").parent()
+    texts = [label.text() for label in page.findChildren(QLabel)]
+    assert "设置" in texts
+    assert not any("后续版本" in t for t in texts)

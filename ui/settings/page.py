@@ -33,10 +33,14 @@ class SettingsPage(QWidget):
         open_folder.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(db_path.parent))))
         hint = QLabel(self.tr(
-            "数据只保存在这台电脑上；备份见下方。用户和权限将在后续版本提供。"))
+            "数据只保存在这台电脑上；备份见下方。账户和权限在“账户”页管理。"))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5f6b7a;")
+        heading = QLabel(self.tr("设置"))
+        heading.setObjectName("settingsHeading")
+        heading.setStyleSheet("font-size: 18pt; font-weight: bold;")   # as the other pages'
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(open_folder)
         layout.addSpacing(12)
