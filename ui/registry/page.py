@@ -619,6 +619,7 @@ class RegistryPage(QWidget):
 
     # --- search ----------------------------------------------------------------------
     def run_search(self) -> None:
+        self.search_timer.stop()     # searching now: the typing's pending search is done too
         text = self.search.text()
         if not text.strip():
             self.lists.setCurrentWidget(self.household_view)
