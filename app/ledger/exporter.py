@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import sqlite_utils
@@ -99,6 +100,28 @@ def _subtitle(db: sqlite_utils.Database, count: str, today: date,
     return name, f"{where}　导出日期：{today:%Y年%m月%d日}　{count}"
 
 
+@dataclass(frozen=True)
+class _Ledger:
+    """What tells the three ledgers apart besides their columns and rows."""
+
+    count_sql: str        # {scope} is where the community filter goes
+    scope_column: str
+    unit: str
+    title: str
+    sheet: str
+
+
+LEDGERS = {
+    "residents": _Ledger("SELECT count(*) FROM residents r JOIN households h "
+                         "ON h.id = r.household_id WHERE r.deleted = 0 AND h.deleted = 0{scope}",
+                         "r.community_id", "人", "居民信息台账", "居民台账"),
+    "households": _Ledger("SELECT count(*) FROM households WHERE deleted = 0{scope}",
+                          "community_id", "户", "住户信息台账", "住户台账"),
+    "cases": _Ledger("SELECT count(*) FROM isolation_cases WHERE deleted = 0{scope}",
+                     "community_id", "人次", "居家隔离人员台账", "居家隔离台账"),
+}
+
+
 @audited("export")
 def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[str], *,
                   progress: Progress | None = None, cancelled: Cancelled | None = None,
@@ -110,38 +133,23 @@ def export_ledger(db: sqlite_utils.Database, what: str, path: str | os.PathLike[
     masked as app.accounts.masking says for a ledger."""
     session = require(db, "ledger.export")
     today = today or date.today()
+    if what not in LEDGERS:
+        raise ValueError(f"unknown ledger {what!r}")
+    ledger = LEDGERS[what]
+    scope, params = sql_in(ledger.scope_column, communities)
+    total = db.conn.execute(ledger.count_sql.format(scope=scope), params).fetchone()[0]
+    name, subtitle = _subtitle(db, f"共 {total} {ledger.unit}", today, communities)
     if what == "residents":
-        scope, params = sql_in("r.community_id", communities)
-        total = db.conn.execute(
-            "SELECT count(*) FROM residents r JOIN households h ON h.id = r.household_id "
-            f"WHERE r.deleted = 0 AND h.deleted = 0{scope}", params).fetchone()[0]
-        name, subtitle = _subtitle(db, f"共 {total} 人", today, communities)
-        columns = with_community_column(db, RESIDENT_COLUMNS)
-        return write_ledger(path, f"{name}居民信息台账", subtitle,
-                            masking.masked_columns(session, columns, masking.LEDGER),
-                            _numbered(q.resident_ledger(db, communities)), total=total,
-                            sheet_name="居民台账", progress=progress, cancelled=cancelled)
-    if what == "households":
-        scope, params = sql_in("community_id", communities)
-        total = db.conn.execute(
-            f"SELECT count(*) FROM households WHERE deleted = 0{scope}", params).fetchone()[0]
-        name, subtitle = _subtitle(db, f"共 {total} 户", today, communities)
-        columns = with_community_column(db, HOUSEHOLD_COLUMNS)
-        return write_ledger(path, f"{name}住户信息台账", subtitle,
-                            masking.masked_columns(session, columns, masking.LEDGER),
-                            _numbered(q.household_ledger(db, communities)), total=total,
-                            sheet_name="住户台账", progress=progress, cancelled=cancelled)
-    if what == "cases":
-        scope, params = sql_in("community_id", communities)
-        total = db.conn.execute(
-            f"SELECT count(*) FROM isolation_cases WHERE deleted = 0{scope}",
-            params).fetchone()[0]
-        name, subtitle = _subtitle(db, f"共 {total} 人次", today, communities)
-        return write_ledger(path, f"{name}居家隔离人员台账", subtitle,
-                            with_community_column(db, isolation_ledger.columns(session)),
-                            isolation_ledger.case_rows(db, today, communities), total=total,
-                            sheet_name="居家隔离台账", progress=progress, cancelled=cancelled)
-    raise ValueError(f"unknown ledger {what!r}")
+        columns, rows = RESIDENT_COLUMNS, _numbered(q.resident_ledger(db, communities))
+    elif what == "households":
+        columns, rows = HOUSEHOLD_COLUMNS, _numbered(q.household_ledger(db, communities))
+    else:
+        columns = isolation_ledger.columns(session)
+        rows = isolation_ledger.case_rows(db, today, communities)
+    columns = masking.masked_columns(session, with_community_column(db, columns),
+                                     masking.LEDGER)
+    return write_ledger(path, f"{name}{ledger.title}", subtitle, columns, rows, total=total,
+                        sheet_name=ledger.sheet, progress=progress, cancelled=cancelled)
 
 
 @audited("export")

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-import pytest
 
 from app import pairing, registry
 from app.documents import fonts as doc_fonts
@@ -20,26 +19,13 @@ from app.isolation import printing as ip
 from app.pairing.forms import contact_cards_pdf, notice_board_pdf
 from db import registry as rq
 from db.node import transaction
+from tests.app.isolation.test_isolation_documents import office as office  # the fixture
 from tests.app.pairing.pairing_helpers import build_estate
 from tests.conftest import make_id
 
 RIGHT = MARGIN_LEFT + TYPE_W
 
 
-@pytest.fixture
-def office(community, tmp_path, monkeypatch):
-    # Only the bundled fonts: the same PDF on every machine.
-    monkeypatch.setenv(doc_fonts.FONT_DIRS_ENV, str(tmp_path / "no-fonts"))
-    db = community
-    with transaction(db):
-        db.ids["worker"] = rq.insert(db, "staff", {"name": "王网格", "role": "grid_worker",
-                                                   "org_unit_id": db.ids["grid1"],
-                                                   "phone": "13700001111"})
-        db.ids["police"] = rq.insert(db, "staff", {"name": "赵警官", "role": "police",
-                                                   "phone": "13700002222"})
-        db.ids["doctor"] = rq.insert(db, "staff", {"name": "钱医生", "role": "doctor",
-                                                   "phone": "13700003333"})
-    return db
 
 
 def add_case(db, resident_id, start=date(2026, 11, 20), days=7, **values):
