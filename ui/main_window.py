@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -52,7 +53,10 @@ class MainWindow(QMainWindow):
         self.exports: list[ExportRunner] = []
         info = community_info(db)
         self.setWindowTitle(self.tr("社区网格通 — {0}").format(info.name if info else ""))
-        self.resize(1280, 800)
+        # 1280 × 800, or the screen's free area when it is smaller (a 1024 × 768 office screen).
+        screen = QGuiApplication.primaryScreen()
+        free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
+        self.resize(QSize(1280, 800).boundedTo(free))
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
