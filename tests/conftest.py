@@ -12,6 +12,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 @pytest.fixture(autouse=True)
 def _own_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDDESK_DATA_DIR", str(tmp_path / "data"))
+    # The window's remembered size, splitters and filters: each test starts from none.
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "settings"))
 
 
 def make_id(prefix: str = "410102", birth: str = "19800101", seq: str = "123") -> str:

@@ -33,7 +33,9 @@ from ui.pairing.page import PartyPage
 from ui.registry.page import RegistryPage
 from ui.settings.page import SettingsPage
 from ui.sync.page import SyncPage
+from ui.widgets.community_filter import settings
 
+GEOMETRY_KEY = "window/geometry"
 NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e8eef6; border: none; font-size: 12pt; }
 QListWidget#nav::item { padding: 12px 18px; }
@@ -57,6 +59,10 @@ class MainWindow(QMainWindow):
         screen = QGuiApplication.primaryScreen()
         free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
         self.resize(QSize(1280, 800).boundedTo(free))
+        # Where the person left it last time (Qt moves it back onto a screen that shrank).
+        saved = settings().value(GEOMETRY_KEY)
+        if saved is not None:
+            self.restoreGeometry(saved)
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -228,6 +234,7 @@ class MainWindow(QMainWindow):
         self.sync_page.stop_worker()
         for runner in list(self.exports):
             runner.stop()
+        settings().setValue(GEOMETRY_KEY, self.saveGeometry())
         super().closeEvent(event)
 
     def go_to(self, title: str) -> None:

@@ -170,3 +170,14 @@ def test_the_settings_page_has_a_title_and_no_stale_promise(window):
     texts = [label.text() for label in page.findChildren(QLabel)]
     assert "设置" in texts
     assert not any("后续版本" in t for t in texts)
+
+
+def test_the_window_opens_where_it_was_closed(window, qtbot, community, tmp_path):
+    """Resized and closed, the window opens at that size the next time (QSettings). The
+    offscreen screen is 800 px wide, narrower than the window may be: the height tells."""
+    window.resize(window.width(), 700)
+    qtbot.waitUntil(lambda: window.height() == 700)
+    window.close()
+    again = MainWindow(community, tmp_path / "community.sqlite")
+    qtbot.addWidget(again)
+    assert again.height() == 700
