@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -107,19 +108,22 @@ def _tests_tone(case: isolation.BoardCase) -> tuple[str, str] | None:
     return RED if any(t["result"] == "positive" for t in case.tests) else None
 
 
+# The urgent columns first (what to do today, the fever, the checks); the address last, taking
+# what width is left (cut with its full text on hover), so the board never scrolls sideways
+# at 1280 × 800 beside the detail panel.
 BOARD_COLUMNS = [
-    Column("姓名", lambda c: c.name, width=70),
-    Column("住址", lambda c: c.address or "（无住址）", width=200),
-    Column("类型", lambda c: c.kind_label, width=92),
-    Column("进度", lambda c: f"第{c.day_no}天/共{c.days}天" if c.day_no else "未开始",
-           width=92),
+    Column("姓名", lambda c: c.name, width=64),
+    Column("提示", hints, width=230, tone=_hint_tone),
+    Column("最近体温", lambda c: "" if c.last_temperature is None
+           else f"{c.last_temperature:.1f}℃", align_right=True, width=64,
+           tone=lambda c: RED if c.flags_open else None),
     _slot("am"),
     _slot("pm"),
-    Column("最近体温", lambda c: "" if c.last_temperature is None
-           else f"{c.last_temperature:.1f}℃", align_right=True, width=70,
-           tone=lambda c: RED if c.flags_open else None),
-    Column("核酸", _tests, width=100, tone=_tests_tone),
-    Column("提示", hints, width=240, tone=_hint_tone),
+    Column("核酸", _tests, width=96, tone=_tests_tone),
+    Column("进度", lambda c: f"第{c.day_no}天/共{c.days}天" if c.day_no else "未开始",
+           width=92),
+    Column("类型", lambda c: c.kind_label, width=72),
+    Column("住址", lambda c: c.address or "（无住址）", width=160),
 ]
 
 CASE_COLUMNS = [
@@ -205,6 +209,7 @@ class IsolationPage(QWidget):
         self.board_model = RowsTableModel(self._board_columns(), self)
         self.board_view = make_table(self.board_model)
         self.board_view.setObjectName("boardView")
+        self._address_takes_the_rest()
         self.board_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.board_view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.board_view.doubleClicked.connect(lambda _i: self.record_check())
@@ -338,6 +343,21 @@ class IsolationPage(QWidget):
             self.reload_cases()
 
     # --- at a district: by community ---------------------------------------------------------
+    def _address_takes_the_rest(self) -> None:
+        """Short columns fit their contents, the 提示 keeps its width (the full text on
+        hover), and the last column (住址) stretches into the width the others leave."""
+        header = self.board_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        last = self.board_model.columnCount() - 1
+        for column, spec in enumerate(self.board_model.columns):
+            if column == last:
+                mode = QHeaderView.ResizeMode.Stretch
+            elif spec.header == "提示":
+                mode = QHeaderView.ResizeMode.Interactive
+            else:
+                mode = QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(column, mode)
+
     def _board_columns(self) -> list[Column]:
         if self.community_filter is None:
             return BOARD_COLUMNS

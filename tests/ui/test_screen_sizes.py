@@ -1,0 +1,60 @@
+"""The window at the office's screens: the 今日 board shows every column at 1280 × 800 and no
+button's text is cut at 1024 × 768, on every page of a demo community."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QApplication
+
+from app.database import open_community_db
+from app.demo import build_demo
+from ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sizes") / "demo.sqlite"
+    build_demo(path, residents=300)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, demo_file, tmp_path):
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_file, path)
+    db = open_community_db(path)
+    win = MainWindow(db, path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    db.close()
+
+
+def _show(window, qtbot, title: str, width: int, height: int) -> None:
+    window.resize(width, height)
+    window.go_to(title)
+    qtbot.waitUntil(lambda: window.width() == width)
+    QApplication.processEvents()
+
+
+def test_the_board_shows_every_column_at_1280_by_800(window, qtbot):
+    _show(window, qtbot, "居家隔离", 1280, 800)
+    board = window.isolation_page.board_view
+    assert board.model().rowCount() > 0
+    qtbot.waitUntil(lambda: board.viewport().width() > 0)
+    assert board.horizontalScrollBar().maximum() == 0, "the 今日 board scrolls sideways"
+
+
+def test_no_button_text_is_cut_at_1024_by_768(window, qtbot):
+    for i in range(window.nav.count()):
+        title = window.nav.item(i).text()
+        _show(window, qtbot, title, 1024, 768)
+        page = window.pages.currentWidget()
+        for button in page.findChildren(QAbstractButton):
+            if not button.isVisibleTo(page) or not button.text():
+                continue
+            assert button.width() >= button.sizeHint().width(), (title, button.text())
