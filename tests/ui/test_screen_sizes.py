@@ -58,3 +58,32 @@ def test_no_button_text_is_cut_at_1024_by_768(window, qtbot):
             if not button.isVisibleTo(page) or not button.text():
                 continue
             assert button.width() >= button.sizeHint().width(), (title, button.text())
+
+
+def _mnemonic(text: str) -> str | None:
+    i = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[i + 1].upper() if i >= 0 else None
+
+
+def test_every_button_has_its_own_alt_letter(window, qtbot):
+    """Alt + a letter presses each button of a page (the board's filter chips excepted:
+    they are toggled with the mouse or Tab); no letter is taken twice on a page or by the
+    menus, where Qt would press neither."""
+    from PySide6.QtWidgets import QToolButton
+
+    menus = {_mnemonic(a.text()) for a in window.menuBar().actions()} - {None}
+    for i in range(window.nav.count()):
+        title = window.nav.item(i).text()
+        window.nav.setCurrentRow(i)
+        QApplication.processEvents()
+        page = window.pages.currentWidget()
+        letters: dict[str, str] = {}
+        for button in page.findChildren(QAbstractButton):
+            if not button.isVisibleTo(page) or not button.text().strip() \
+                    or (isinstance(button, QToolButton) and button.isCheckable()):
+                continue
+            letter = _mnemonic(button.text())
+            assert letter, (title, button.text())
+            assert letter not in menus, (title, button.text())
+            assert letter not in letters, (title, button.text(), letters[letter])
+            letters[letter] = button.text()

@@ -164,6 +164,7 @@ class IsolationPage(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("isolationSummary")
         self.summary.setStyleSheet("color: #3d4a5a;")
+        self.summary.setWordWrap(True)     # at 1024 × 768 it takes two lines, not more width
         top = QHBoxLayout()
         top.addWidget(title)
         top.addSpacing(16)
@@ -184,7 +185,7 @@ class IsolationPage(QWidget):
         staff_button.setToolTip(self.tr("网格员、片警、片医名单（“三人小组”从这里选）"))
         staff_button.clicked.connect(lambda: self.edit_staff())
         top.addWidget(staff_button)
-        self.verify_button = QPushButton(self.tr("扫码核验…"))
+        self.verify_button = QPushButton(self.tr("扫码核验(&V)…"))
         self.verify_button.setObjectName("isolationVerify")
         self.verify_button.setToolTip(self.tr("扫描解除通知书上的二维码，核对是不是登记单位开具的原件"))
         self.verify_button.clicked.connect(lambda: self.verify_release())

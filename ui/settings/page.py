@@ -29,7 +29,7 @@ class SettingsPage(QWidget):
         path_label.setWordWrap(True)
         form.addRow(self.tr("数据库文件"), path_label)
         form.addRow(self.tr("默认数据文件夹"), QLabel(str(data_dir())))
-        open_folder = QPushButton(self.tr("打开数据所在文件夹"))
+        open_folder = QPushButton(self.tr("打开数据所在文件夹(&D)"))
         open_folder.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(db_path.parent))))
         hint = QLabel(self.tr(

@@ -117,10 +117,10 @@ class SyncPage(QWidget):
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         usb = self.usb = QGroupBox(self.tr("U盘同步"))
-        b_export = QPushButton(self.tr("导出同步包…") if not self.district
-                               else self.tr("为所有社区导出同步包…"))
-        b_import = QPushButton(self.tr("导入同步包…"))
-        b_import_dir = QPushButton(self.tr("导入文件夹里的全部同步包…"))
+        b_export = QPushButton(self.tr("导出同步包(&E)…") if not self.district
+                               else self.tr("为所有社区导出同步包(&E)…"))
+        b_import = QPushButton(self.tr("导入同步包(&I)…"))
+        b_import_dir = QPushButton(self.tr("导入文件夹里的全部同步包(&F)…"))
         b_export.clicked.connect(self.export_bundles)
         b_import.clicked.connect(self.import_files)
         b_import_dir.clicked.connect(self.import_folder)
@@ -139,9 +139,9 @@ class SyncPage(QWidget):
             erow.addWidget(b_accept)
             erow.addWidget(b_code)
         else:
-            b_request = QPushButton(self.tr("写出登记申请…"))
-            b_finish = QPushButton(self.tr("导入登记回执…"))
-            b_online = QPushButton(self.tr("联网登记（登记码）…"))
+            b_request = QPushButton(self.tr("写出登记申请(&Q)…"))
+            b_finish = QPushButton(self.tr("导入登记回执(&R)…"))
+            b_online = QPushButton(self.tr("联网登记（登记码）(&G)…"))
             b_request.clicked.connect(self.write_request)
             b_finish.clicked.connect(self.finish_enrollment)
             b_online.clicked.connect(self.enroll_online)
@@ -160,7 +160,7 @@ class SyncPage(QWidget):
         self.online = QLabel(self.tr("未设置服务器地址：只用U盘同步。"))
         self.online.setObjectName("onlineState")
         self.online.setWordWrap(True)
-        b_save = QPushButton(self.tr("保存并开始联网同步"))
+        b_save = QPushButton(self.tr("保存并开始联网同步(&S)"))
         b_save.clicked.connect(self.save_hub_settings)
         form = QFormLayout(self.online_box)
         form.addRow(self.tr("服务器地址"), self.url)
@@ -195,7 +195,7 @@ class SyncPage(QWidget):
         self.conflicts.verticalHeader().hide()
         self.conflicts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.conflicts.horizontalHeader().setStretchLastSection(True)
-        b_reviewed = QPushButton(self.tr("标记为已查看"))
+        b_reviewed = QPushButton(self.tr("标记为已查看(&K)"))
         b_reviewed.clicked.connect(self.mark_reviewed)
 
         layout = QVBoxLayout(self)

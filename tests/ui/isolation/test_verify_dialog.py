@@ -48,7 +48,7 @@ def dialog(qtbot, office):
     page.show()
     dialog = page.verify_release()               # the 扫码核验… button's action
     qtbot.waitExposed(dialog)
-    assert page.verify_button.text() == "扫码核验…"
+    assert page.verify_button.text() == "扫码核验(&V)…"
     return dialog
 
 
