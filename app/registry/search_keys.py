@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 # Full-width ASCII (U+FF01..U+FF5E) maps onto plain ASCII, the ideographic space onto a space;
 # zero-width characters ride along when text is pasted from web pages or Excel.
 _TO_HALF_WIDTH: dict[int, int | None] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -58,6 +56,9 @@ _SURNAME_READINGS: dict[str, tuple[str, ...]] = {
 @lru_cache(maxsize=32768)
 def _readings(char: str) -> tuple[str, ...]:
     """Every toneless reading pypinyin knows for one character, commonest first; () if none."""
+    # pypinyin's dictionaries take a tenth of a second to load: not on the start-up path.
+    from pypinyin import Style, pinyin
+
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors=lambda _: None)
     return tuple(dict.fromkeys(r.lower() for group in found for r in group if r))
 
@@ -67,6 +68,8 @@ def _phrase_reading(run: str) -> tuple[str, ...]:
     """Readings of a run of known characters, using pypinyin's phrases (长春 → chang chun)."""
     if all(len(_readings(ch)) == 1 for ch in run):  # nothing to disambiguate: skip the phrases
         return tuple(_readings(ch)[0] for ch in run)
+    from pypinyin import Style, lazy_pinyin
+
     readings = tuple(r.lower() for r in lazy_pinyin(run, style=Style.NORMAL, errors="ignore"))
     if len(readings) != len(run):  # a phrase split oddly: fall back to character by character
         return tuple(_readings(ch)[0] for ch in run)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import accounts
 from app.errors import FormError
-from app.sync import client, clockcheck, engine, enrollment
+from app.sync import clockcheck, engine, enrollment
 from app.sync.bundle import BundleError
 from app.sync.usb import removable_folders
 from db import sync as store  # plain reads of sync state
@@ -72,6 +72,8 @@ def hub_sync_loop(url: str, interval_s: float, report: HubStatus):
     backoff while the hub cannot be reached, until cancelled. It never blocks the window."""
 
     def run(db: sqlite_utils.Database, _progress, cancelled) -> None:
+        from app.sync import client  # HTTP and TLS load on this worker, not at start-up
+
         backoff = 5.0
         while not cancelled():
             try:
@@ -422,6 +424,8 @@ class SyncPage(QWidget):
         reason = self._ask_reason()
         if reason is None:
             return
+        from app.sync import client
+
         try:
             district = client.enroll_online(self.db, url, code, reason=reason)
         except client.EnrollmentPending as exc:
