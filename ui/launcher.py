@@ -19,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     return run_window(args.db, smoke=args.smoke, user=args.user)
 
 
+def _warm_search_keys() -> None:
+    from app.registry.search_keys import name_search_key
+
+    name_search_key("张三")
+
+
 def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = None) -> int:
     from PySide6.QtCore import QLibraryInfo, QLockFile, QTimer, QTranslator
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
@@ -79,6 +85,9 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
         window = MainWindow(db, path, session)
         window.show()
         _start_automatic_backups(window)
+        # Once the window is up: pypinyin's dictionaries, which the first search needs (kept
+        # off the start-up path, they would otherwise slow the first keystroke instead).
+        QTimer.singleShot(300, _warm_search_keys)
         if notice:
             QTimer.singleShot(0, lambda w=window, n=notice: QMessageBox.information(
                 w, "已从备份恢复", n))
