@@ -188,7 +188,7 @@ def test_ledger_menu_and_background_exports(qtbot, window, tmp_path):
         pass
     ws = openpyxl.load_workbook(board).active
     assert "居家隔离今日看板：全部在管" in ws["A1"].value
-    assert [ws["A3"].value, ws["A4"].value, ws["C4"].value] == ["姓名", "李四", "居家隔离"]
+    assert [ws["A3"].value, ws["A4"].value, ws["H4"].value] == ["姓名", "李四", "居家隔离"]
     cases = tmp_path / "隔离台账.xlsx"
     runner = window.export_ledger("cases", cases)
     with qtbot.waitSignal(runner.finished, timeout=WAIT):
