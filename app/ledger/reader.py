@@ -1,6 +1,8 @@
-"""Reading a resident ledger as offices keep it: .xlsx (openpyxl), .xls (xlrd) and .csv in UTF-8
-or GBK/GB18030, told apart by content; merged cells filled in; the header row(s) found among
-the first rows by the field names they carry."""
+"""Reading a resident ledger as offices keep it, told apart by content: .xlsx (python-calamine,
+openpyxl if it fails), .xls and .et (xlrd), .csv in UTF-8 or GBK/GB18030, and (through
+`app.ledger.formats`) HTML tables saved as .xls, SpreadsheetML 2003 and .ods; merged cells
+filled in; the header row(s) found among the first rows by the field names they carry.
+`read_ledger` is the one entry point for every format."""
 
 from __future__ import annotations
 
@@ -9,15 +11,21 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.ledger import formats
+
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
+# What read_ledger reads, for every file dialog that opens a ledger (one "表格文件" filter).
+LEDGER_PATTERNS = "*.xlsx *.xlsm *.xls *.et *.ods *.xml *.htm *.html *.csv *.txt"
 HEADER_SCAN_ROWS = 30     # the header is looked for in the first rows
 CHECK_EVERY = 500         # rows between progress reports and cancel checks
 
@@ -91,6 +99,19 @@ _SYNONYMS: dict[str, str] = {}
 for _f in FIELDS:
     for _s in _f.synonyms:
         _SYNONYMS[_s] = _f.code
+# The header words being looked for: the resident fields, unless another ledger (places)
+# reads its file inside `vocabulary(...)`: the same reader, layouts and refusals for all.
+_VOCABULARY: ContextVar[dict[str, str]] = ContextVar("ledger_vocabulary", default=_SYNONYMS)
+
+
+@contextmanager
+def vocabulary(fields: Sequence[Field]) -> Iterator[None]:
+    """Within it, headers are matched against `fields` instead of the resident fields."""
+    token = _VOCABULARY.set({s: f.code for f in fields for s in f.synonyms})
+    try:
+        yield
+    finally:
+        _VOCABULARY.reset(token)
 
 _BRACKETS = re.compile(r"[（(【\[].*?[）)】\]]")
 FULL_TO_HALF = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -113,8 +134,9 @@ def match_header(text: Any) -> str | None:
     key = header_key(text)
     if not key:
         return None
-    if key in _SYNONYMS:
-        return _SYNONYMS[key]
+    synonyms = _VOCABULARY.get()
+    if key in synonyms:
+        return synonyms[key]
     if key in IGNORED_HEADERS:
         return IGNORE
     return None
@@ -137,7 +159,7 @@ class Ledger:
     """A table read from a file: every row with merged cells filled in, and where the header is."""
 
     path: Path
-    kind: str                     # xlsx | xls | csv
+    kind: str                     # xlsx | xls | csv | html | xml (SpreadsheetML) | ods
     rows: list[list[Any]]         # rows[0] is the file's row 1
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
@@ -145,6 +167,9 @@ class Ledger:
     title: str | None = None
     header_rows: list[int] = field(default_factory=list)   # 1-based
     columns: list[LedgerColumn] = field(default_factory=list)
+    # Tables of a web page or XML/ODS file whose first rows read as a ledger's header: when
+    # there are several, she is told which one is read and that she may choose another.
+    candidates: list[str] = field(default_factory=list)
 
     @property
     def first_data_row(self) -> int:
@@ -171,8 +196,13 @@ def _broken(name: str) -> LedgerError:
 def read_ledger(path: str | os.PathLike[str], *, sheet: str | None = None,
                 progress: Progress | None = None, cancelled: Cancelled | None = None
                 ) -> Ledger:
-    """Read a ledger file (.xlsx, .xls or .csv, told apart by content), fill merged cells and
-    find its header. Raises LedgerError with a Chinese message for files it cannot use."""
+    """Read a ledger file of any kind an office receives (.xlsx, .xls, .et, .ods, .csv, an
+    HTML table saved as .xls/.htm, SpreadsheetML 2003; told apart by content, never by name),
+    fill merged cells and find its header. `sheet` names a worksheet, or for a web page one
+    of its tables ("表格1", "表格2", … as `Ledger.sheets` lists them); by default the one
+    that reads most like a ledger. Text cells stay as written (ID numbers, phones). Raises
+    LedgerError with a Chinese message (the file, what was found, what to do) for files it
+    cannot use, ImportCancelled when `cancelled` says so."""
     path = Path(path)
     name = path.name
     try:
@@ -189,21 +219,38 @@ def read_ledger(path: str | os.PathLike[str], *, sheet: str | None = None,
                           "重新保存后再导入。")
     suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04"):
-        ledger = _read_xlsx(path, sheet, progress, cancelled)
+        if formats.is_ods(path):
+            ledger = _from_sheets(path, "ods", _formats_call(
+                name, formats.read_ods, path, progress, cancelled), sheet)
+        else:
+            ledger = _read_workbook(path, sheet, progress, cancelled)
     elif head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         ledger = _read_xls(path, sheet, progress, cancelled)
     else:
         data = path.read_bytes()
-        lowered = data[:2048].lower()
-        if b"<html" in lowered or b"<table" in lowered or b"<?xml" in lowered:
-            raise LedgerError(f"“{name}”其实是网页（HTML/XML）格式，不是真正的 Excel 表格。"
-                              "请用 Excel 或 WPS 打开它，另存为“Excel 工作簿（*.xlsx）”后再导入。")
+        markup = formats.sniff_text(data[:8192])
+        if markup == "html":
+            sheets, encoding = _formats_call(name, formats.read_html, data, decode_text,
+                                             progress, cancelled)
+            ledger = _from_sheets(path, "html", sheets, sheet, encoding)
+            _find_header(ledger)
+            return ledger
+        if markup == "spreadsheetml":
+            ledger = _from_sheets(path, "xml", _formats_call(
+                name, formats.read_spreadsheetml, data, decode_text, progress, cancelled),
+                sheet)
+            _find_header(ledger)
+            return ledger
+        if markup == "xml":
+            raise LedgerError(f"无法读取“{name}”：这是 XML 文件，但不是 Excel 或 WPS 的“XML "
+                              "表格”。请确认选对了文件，或用 Excel/WPS 打开它，另存为“Excel "
+                              "工作簿（*.xlsx）”后再导入。")
         if b"\x00" in data[:65536] and not data.startswith((codecs.BOM_UTF16_LE,
                                                               codecs.BOM_UTF16_BE)):
             if suffix in (".xlsx", ".xlsm", ".xls", ".et"):
                 raise _broken(name)
-            raise LedgerError(f"“{name}”不是表格文件。请导入 Excel 文件（.xlsx、.xls）或 "
-                              "CSV 文件。")
+            raise LedgerError(f"“{name}”不是表格文件。请导入 Excel 或 WPS 表格（.xlsx、.xls、"
+                              ".et）、.ods、网页或 XML 表格，或 CSV 文件。")
         ledger = _read_csv(path, data)
         if suffix in (".xlsx", ".xlsm", ".xls", ".et"):
             # Some web systems export text tables under an Excel name: fine if it reads as
@@ -216,6 +263,60 @@ def read_ledger(path: str | os.PathLike[str], *, sheet: str | None = None,
             return ledger
     ledger.path = path
     _find_header(ledger)
+    return ledger
+
+
+def _formats_call(name: str, reader: Callable[..., Any], *args: Any) -> Any:
+    """A `formats` reader's result, its refusals and cancel turned into ours."""
+    try:
+        return reader(*args)
+    except formats.FormatError as exc:
+        raise LedgerError(f"无法读取“{name}”：{exc.found}。{exc.todo}。") from exc
+    except formats.Stopped:
+        raise ImportCancelled() from None
+    except (LedgerError, MemoryError):
+        raise
+    except Exception as exc:  # a parser's own error on a damaged or hostile file
+        raise LedgerError(f"无法读取“{name}”：文件内容不完整或已损坏。请用 Excel 或 WPS 打开它，"
+                          "另存为“Excel 工作簿（*.xlsx）”后再导入。") from exc
+
+
+def _from_sheets(path: Path, kind: str, sheets: list[formats.Sheet], sheet: str | None,
+                 encoding: str | None = None) -> Ledger:
+    """The ledger of the named table, or of the one whose first rows read most like a
+    header (the others stay in `sheets` for the person to choose)."""
+    visible = [s for s in sheets if not s.hidden] or sheets
+    if sheet is not None:
+        chosen = next((s for s in visible if s.name == sheet), None)
+        if chosen is None:
+            raise LedgerError(f"“{path.name}”里没有名为“{sheet}”的"
+                              f"{'表格' if kind == 'html' else '工作表'}。")
+    else:
+        # The most header fields wins; between equals, the longer table (a page's small
+        # search form or legend table before the list).
+        chosen = max(visible, key=lambda s: (_score_rows(s.rows[:HEADER_SCAN_ROWS]),
+                                             len(s.rows)))
+    candidates = [s.name for s in visible if _score_rows(s.rows[:HEADER_SCAN_ROWS]) >= 2]
+    _fill_merged(chosen.rows, chosen.merged)
+    return Ledger(path, kind, chosen.rows, sheet=chosen.name,
+                  sheets=[s.name for s in visible], encoding=encoding, candidates=candidates)
+
+
+def _read_workbook(path: Path, sheet: str | None, progress: Progress | None,
+                   cancelled: Cancelled | None) -> Ledger:
+    """An .xlsx (or a zipped .et) through python-calamine; openpyxl, slower, for what
+    calamine refuses, so its clearer errors (encrypted, damaged) still decide, and for a file
+    with a number of 16 digits or more: calamine reads every number as a float, openpyxl keeps
+    one written as an integer exact (an ID number a program stored as a number, every digit
+    there), where a float would turn it into 4.10102E+17 and refuse the row."""
+    try:
+        ledger = _read_calamine(path, sheet, progress, cancelled, "xlsx")
+    except (LedgerError, ImportCancelled):
+        raise
+    except Exception:  # calamine raises several kinds for what it cannot read
+        return _read_xlsx(path, sheet, progress, cancelled)
+    if any(type(v) is float and abs(v) >= 1e15 for row in ledger.rows for v in row):
+        return _read_xlsx(path, ledger.sheet, progress, cancelled)
     return ledger
 
 
@@ -345,6 +446,8 @@ def _read_xls(path: Path, sheet: str | None, progress: Progress | None,
         text = str(exc).lower()
         if "encrypt" in text or "password" in text:
             raise _encrypted(path.name) from exc
+        if path.suffix.lower() == ".et":
+            return _read_et(path, sheet, progress, cancelled)
         # An encrypted .xlsx is an OLE2 file too, and xlrd calls it unsupported.
         raise _broken(path.name) from exc
     try:
@@ -376,6 +479,36 @@ def _read_xls(path: Path, sheet: str | None, progress: Progress | None,
         raise _broken(path.name) from exc
     finally:
         book.release_resources()
+
+
+def _read_et(path: Path, sheet: str | None, progress: Progress | None,
+             cancelled: Cancelled | None) -> Ledger:
+    """A WPS .et that xlrd cannot open: WPS writes most .et files as Excel 97-2003 workbooks
+    (xlrd reads those), some in its own variant; python-calamine is tried last."""
+    try:
+        return _read_calamine(path, sheet, progress, cancelled, "xls")
+    except (LedgerError, ImportCancelled):
+        raise
+    except Exception as exc:
+        raise LedgerError(f"无法读取“{path.name}”：这是 WPS 表格自己的 .et 格式，程序读不了。"
+                          "请在 WPS 表格中打开它，点“文件 › 另存为”，文件类型选“Excel 工作簿"
+                          "（*.xlsx）”，保存后导入新文件。") from exc
+
+
+def _read_calamine(path: Path, sheet: str | None, progress: Progress | None,
+                   cancelled: Cancelled | None, kind: str) -> Ledger:
+    def choose(samples: list[tuple[str, list[list[Any]]]]) -> str:
+        return max(samples, key=lambda s: _score_rows(
+            [[None if v == "" else v for v in r] for r in s[1]]))[0]
+
+    try:
+        chosen, visible = formats.read_calamine(path, sheet, choose, progress, cancelled)
+    except formats.Stopped:
+        raise ImportCancelled() from None
+    except KeyError:
+        raise LedgerError(f"“{path.name}”里没有名为“{sheet}”的工作表。") from None
+    _fill_merged(chosen.rows, chosen.merged)
+    return Ledger(path, kind, chosen.rows, sheet=chosen.name, sheets=visible)
 
 
 def _xls_value(book: Any, cell: Any) -> Any:
@@ -457,8 +590,9 @@ def _find_header(ledger: Ledger) -> None:
     scan = rows[:HEADER_SCAN_ROWS]
     scores = [len({f for c in r if (f := match_header(c))}) for r in scan]
     if not scores or max(scores) < 2:
+        found = {"html": "（网页格式的表格）", "xml": "（XML 表格）"}.get(ledger.kind, "")
         raise LedgerError(
-            f"在“{ledger.path.name}”的前{HEADER_SCAN_ROWS}行里没有找到表头（例如“姓名”“身份证号码”"
+            f"在“{ledger.path.name}”{found}的前{HEADER_SCAN_ROWS}行里没有找到表头（例如“姓名”“身份证号码”"
             "“门牌号”这样的列名）。请确认这是居民台账，并在数据上方的一行写上列名后再导入。")
     best = scores.index(max(scores))
     header = [best]

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from app import registry
 from app.errors import FormError
 from app.ledger import importer as li
+from app.ledger.reader import LEDGER_PATTERNS
 from app.ledger.xlsx import ExportError
 from ui.events import AppEvents
 from ui.ledger.models import ChangeTableModel, ProblemTableModel
@@ -41,7 +42,9 @@ from ui.widgets.form import ERROR_STYLE
 
 MUTED = "color: #5f6b7a;"
 WRAP_ROWS = 2000
-LEDGER_FILTER = "台账文件 (*.xlsx *.xlsm *.xls *.et *.csv *.txt);;所有文件 (*)"
+# Every kind app.ledger.reader reads, under one name (web platforms' .xls/.htm, XML 表格,
+# WPS .et, LibreOffice .ods): what every dialog that opens a ledger offers.
+LEDGER_FILTER = f"表格文件 ({LEDGER_PATTERNS});;所有文件 (*)"
 
 
 def choose_ledger_file(parent: QWidget) -> Path | None:
@@ -311,8 +314,10 @@ class LedgerImportDialog(QDialog):
         self.plan = None
         self.mapping = li.guess_mapping(ledger, li.remembered_mapping(self.db))
         parts = []
+        # A web page's tables have no names: 表格1, 表格2 in the order of the page.
+        unit = self.tr("表格") if ledger.kind == "html" else self.tr("工作表")
         if ledger.sheet:
-            parts.append(self.tr("工作表“{0}”").format(ledger.sheet))
+            parts.append(self.tr("{0}“{1}”").format(unit, ledger.sheet))
         if ledger.encoding:
             parts.append(self.tr("文字编码 {0}").format(ledger.encoding))
         rows = "、".join(str(r) for r in ledger.header_rows)
@@ -321,13 +326,19 @@ class LedgerImportDialog(QDialog):
             ledger.first_data_row, ledger.data_row_count))
         if ledger.title:
             parts.insert(0, self.tr("标题“{0}”").format(ledger.title))
-        self.layout_info.setText("，".join(parts) + "。")
+        text = "，".join(parts) + "。"
+        if len(ledger.candidates) > 1:
+            text += self.tr("文件里有 {0} 个{1}都像台账（{2}），现在读的是“{3}”；要导入别的，"
+                            "请在上面的“{1}”里选择。").format(
+                len(ledger.candidates), unit, "、".join(ledger.candidates), ledger.sheet)
+        self.layout_info.setText(text)
         self.sheet_box.clear()
         self.sheet_box.addItems(ledger.sheets)
         if ledger.sheet:
             self.sheet_box.setCurrentText(ledger.sheet)
         many = len(ledger.sheets) > 1
         self.sheet_box.setVisible(many)
+        self.sheet_label.setText(self.tr("{0}：").format(unit))
         self.sheet_label.setVisible(many)
         self._fill_columns()
         compounds = [c["name"] for c in registry.tree_nodes(self.db)["compounds"]]
