@@ -48,30 +48,58 @@ def synced_tables(db: sqlite_utils.Database) -> dict[str, list[str]]:
 
 
 def install_triggers(db: sqlite_utils.Database) -> None:
-    """(Re)create the capture triggers of every synced table; run after each migration."""
+    """(Re)create the capture triggers of every synced table; run after each migration.
+
+    An insert takes one stamp (one gd_hlc() call) for all its fields: they go to change_log
+    with it and into one packed row_clock entry, not one field_clock entry each. An update
+    takes one stamp for the fields it changes, logged and written to field_clock. Each is
+    one statement over the table's columns (a VALUES list), not one statement per column:
+    SQLite's per-statement cost in a trigger was most of an import's time."""
     conn = db.conn
+    conn.execute(ROW_CLOCK_SQL)
     for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync\\_%' ESCAPE '\\'"
-    ).fetchall():
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+        "AND name LIKE 'sync\\_%' ESCAPE '\\'").fetchall():
         conn.execute(f"DROP TRIGGER [{name}]")
     for tbl, cols in synced_tables(db).items():
-        def log(col: str, row: str, when: str, tbl: str = tbl) -> str:
-            return (
-                "INSERT INTO change_log (tbl, row_id, col, value, hlc, node, owner) "
-                f"SELECT '{tbl}', {row}.id, '{col}', {row}.[{col}], gd_hlc(), gd_node(), "
-                f"{row}.community_id WHERE {when};"
-            )
-        inserts = "\n".join(log(c, "new", f"new.[{c}] IS NOT NULL") for c in cols)
-        updates = "\n".join(log(c, "new", f"old.[{c}] IS NOT new.[{c}]") for c in cols)
+        listed = ", ".join(f"('{c}')" for c in cols)
+
+        def pick(row: str, cols: list[str] = cols) -> str:   # the field c.column1 of a row
+            whens = " ".join(f"WHEN '{c}' THEN {row}.[{c}]" for c in cols)
+            return f"CASE c.column1 {whens} END"
+        changed = ("CASE c.column1 "
+                   + " ".join(f"WHEN '{c}' THEN old.[{c}] IS NOT new.[{c}]" for c in cols)
+                   + " END")
+        present = " || ".join(f"CASE WHEN new.[{c}] IS NOT NULL THEN ' {c}' ELSE '' END"
+                              for c in cols)
         conn.execute(
             f"CREATE TRIGGER [sync_{tbl}_insert] AFTER INSERT ON [{tbl}] "
-            f"WHEN gd_logging() BEGIN\n{inserts}\nEND"
+            f"WHEN gd_logging() BEGIN\n"
+            f"INSERT OR REPLACE INTO row_clock (tbl, row_id, cols, hlcs) "
+            f"SELECT '{tbl}', new.id, substr(p.cols, 2), gd_hlc() "
+            f"FROM (SELECT {present} AS cols) p WHERE p.cols <> '';\n"
+            f"INSERT INTO change_log (tbl, row_id, col, value, hlc, node, owner) "
+            f"SELECT '{tbl}', new.id, c.column1, {pick('new')}, "
+            f"(SELECT hlcs FROM row_clock WHERE tbl = '{tbl}' AND row_id = new.id), gd_node(), "
+            f"new.community_id FROM (VALUES {listed}) c WHERE {pick('new')} IS NOT NULL;\n"
+            f"END"
         )
         conn.execute(
             f"CREATE TRIGGER [sync_{tbl}_update] AFTER UPDATE ON [{tbl}] "
             f"WHEN gd_logging() BEGIN\n"
             f"SELECT RAISE(ABORT, 'the id of a synced row never changes') "
-            f"WHERE old.id IS NOT new.id;\n{updates}\nEND"
+            f"WHERE old.id IS NOT new.id;\n"
+            # CROSS JOIN keeps the one-row stamp subquery the outer loop: one call
+            f"INSERT INTO change_log (tbl, row_id, col, value, hlc, node, owner) "
+            f"SELECT '{tbl}', new.id, c.column1, {pick('new')}, s.h, gd_node(), new.community_id "
+            f"FROM (SELECT gd_hlc() AS h LIMIT 1) s CROSS JOIN (VALUES {listed}) c "
+            f"WHERE {changed};\n"
+            f"INSERT INTO field_clock (tbl, row_id, col, hlc) "
+            f"SELECT '{tbl}', new.id, c.column1, "
+            f"(SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1) "
+            f"FROM (VALUES {listed}) c WHERE {changed} "
+            f"ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc;\n"
+            f"END"
         )
         # Synced rows are never hard-deleted: a delete could not travel to the peer.
         conn.execute(
@@ -113,13 +141,15 @@ class ApplyResult:
 
 Run = list  # [tbl, row_id, owner, [col, ...], [value, ...], [hlc, ...]]: one row's fields
 
-# The stamps of the fields a row had when it arrived here as a new row, packed into one entry
-# per row ("cols" and "hlcs" space-separated, in the same order), instead of one field_clock
-# entry per field: a snapshot of 200,000 rows writes 200,000 index entries, not 2 million.
-# A field's stamp is its field_clock entry when it has one, else the packed one: every later
-# write of the field (a local edit or a newer remote value) goes to field_clock with a newer
-# stamp, so the merge rule is exactly the one of one entry per field.
-# Created by code, like the capture triggers, so it needs no migration of its own.
+# The stamps of the fields a row had when it was inserted here or arrived here as a new row,
+# packed into one entry per row ("cols" and "hlcs" space-separated, in the same order; a
+# single stamp in "hlcs" stands for every field, as a local insert stamps them), instead of
+# one field_clock entry per field: 200,000 rows write 200,000 index entries, not 2 million.
+# A field's stamp is the newer of its field_clock entry and its packed one: every later write
+# of the field (a local edit or a newer remote value) goes to field_clock with a newer stamp,
+# so the merge rule is exactly the one of one entry per field (and a row inserted again, by
+# INSERT OR REPLACE, takes the new insert's stamps over older field_clock entries).
+# Created by migration 0019 and, for a file made before it, by code (see install_triggers).
 ROW_CLOCK_SQL = (
     "CREATE TABLE IF NOT EXISTS row_clock (tbl TEXT NOT NULL, row_id TEXT NOT NULL, "
     "cols TEXT NOT NULL, hlcs TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID"
@@ -271,7 +301,7 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
                         if top > newest:
                             newest = top
                         new_rows.setdefault(shape, []).append((row_id, *values))
-                        new_clock.append((tbl, row_id, packed, " ".join(stamps)))
+                        new_clock.append((tbl, row_id, packed, packed_stamps(stamps)))
                         result.applied += len(cols)
                         continue
                 row_runs = [run]
@@ -293,7 +323,7 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
                 new_rows.setdefault((tbl, cols), []).append(
                     (row_id, *(winners[c][0] for c in cols)))
                 new_clock.append((tbl, row_id, " ".join(cols),
-                                  " ".join(winners[c][1] for c in cols)))
+                                  packed_stamps([winners[c][1] for c in cols])))
                 result.applied += len(cols)
                 continue
             fresh = _merge_held_row(conn, tbl, row_id, winners, me, unacked_after, result)
@@ -310,6 +340,33 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
     return newest
 
 
+def unpack(cols: str, hlcs: str) -> dict[str, str]:
+    """A row_clock entry as field → stamp (one stamp for all fields, or one per field)."""
+    names = cols.split(" ")
+    stamps = hlcs.split(" ")
+    if len(stamps) == 1:
+        return dict.fromkeys(names, stamps[0])
+    return dict(zip(names, stamps, strict=True))
+
+
+def packed_stamps(stamps: list[str]) -> str:
+    """The hlcs of a row_clock entry: one stamp when all fields share it."""
+    first = stamps[0]
+    return first if all(s == first for s in stamps) else " ".join(stamps)
+
+
+def field_stamp(conn: sqlite3.Connection, tbl: str, row_id: str, col: str) -> str | None:
+    """The stamp of the value a field holds here (None: never stamped)."""
+    found = [hlc for (hlc,) in conn.execute(
+        "SELECT hlc FROM field_clock WHERE tbl = ? AND row_id = ? AND col = ?",
+        (tbl, row_id, col))]
+    packed = conn.execute("SELECT cols, hlcs FROM row_clock WHERE tbl = ? AND row_id = ?",
+                          (tbl, row_id)).fetchone()
+    if packed is not None and (hlc := unpack(*packed).get(col)):
+        found.append(hlc)
+    return max(found, default=None)
+
+
 def _merge_held_row(conn: sqlite3.Connection, tbl: str, row_id: str,
                     winners: dict[str, tuple[object, str]], me: str, unacked_after: str | None,
                     result: ApplyResult) -> int:
@@ -319,9 +376,10 @@ def _merge_held_row(conn: sqlite3.Connection, tbl: str, row_id: str,
     ).fetchall())
     packed = conn.execute("SELECT cols, hlcs FROM row_clock WHERE tbl = ? AND row_id = ?",
                           (tbl, row_id)).fetchone()
-    if packed is not None:
-        current = {**dict(zip(packed[0].split(" "), packed[1].split(" "), strict=True)),
-                   **current}
+    if packed is not None:   # the newer of the packed stamp and the field_clock one
+        for col, hlc in unpack(packed[0], packed[1]).items():
+            if hlc > current.get(col, ""):
+                current[col] = hlc
     existing = None
     if current:
         cur = conn.execute(f"SELECT * FROM [{tbl}] WHERE id = ?", (row_id,))

@@ -3,9 +3,9 @@ parts from the rows as held now and their per-field stamps (not from the change 
 
 A district never re-logs what it applies, so a community's rows reach a new node of that
 community (one restored from a backup) only this way. A snapshot carries, for every row of
-the owners asked for, each field that has a stamp (field_clock, else the stamp packed in
-row_clock when the row arrived here) with the value it holds now: applying it merges by
-those stamps exactly as the changes that made them would have.
+the owners asked for, each field that has a stamp (the newer of its field_clock entry and
+the stamp packed in row_clock when the row was inserted or arrived here) with the value it
+holds now: applying it merges by those stamps exactly as the changes that made them would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
-from db import changelog
+from db import changelog, compaction
 from db.node import transaction
 
 Part = tuple[tuple[str, tuple[str, ...]], ...]   # ((table, (row id, ...)), ...): one bundle
@@ -76,6 +76,11 @@ def plan(db: sqlite_utils.Database, peer: dict[str, Any], owners: list[str], siz
     node is owed one the first time it is exported to: it is noted then, standing for our
     change log as it is, and sent with every export until the peer acknowledges that."""
     through = owed_through(db, peer)
+    if through is None and behind_compaction(db, peer):
+        with transaction(db):
+            owe(db, peer["node_id"], changelog.last_seq(db), at,
+                "lacks changes removed by compaction")
+        through = owed_through(db, peer)
     if through is None and _continues_replaced(db, peer):
         with transaction(db):
             owe(db, peer["node_id"], changelog.last_seq(db), at,
@@ -88,6 +93,12 @@ def plan(db: sqlite_utils.Database, peer: dict[str, Any], owners: list[str], siz
         return None
     return Plan(through, list(zip(positions(peer["acked_seq"], through, len(parts)), parts,
                                   strict=True)))
+
+
+def behind_compaction(db: sqlite_utils.Database, peer: dict[str, Any]) -> bool:
+    """Whether this peer lacks changes compaction removed (a peer new since, or one enrolled
+    again after it was revoked): it needs a snapshot before the log."""
+    return peer["acked_seq"] < compaction.compacted_through(db)
 
 
 def _has_row_clock(conn: sqlite3.Connection) -> bool:
@@ -191,11 +202,12 @@ def part_rows(conn: sqlite3.Connection, part: Part) -> tuple[bytes, dict[str, in
         for row in cursor:
             stamps: dict[str, str] = {}
             if row[-2]:
-                cols, hlcs = row[-2].split("\t")
-                stamps = dict(zip(cols.split(" "), hlcs.split(" "), strict=True))
-            if row[-1]:
+                stamps = changelog.unpack(*row[-2].split("\t"))
+            if row[-1]:   # the newer of a field's packed stamp and its field_clock one
                 words = row[-1].split(" ")
-                stamps.update(zip(words[::2], words[1::2], strict=True))
+                for col, hlc in zip(words[::2], words[1::2], strict=True):
+                    if hlc > stamps.get(col, ""):
+                        stamps[col] = hlc
             cols_out = [c for c in stamps if c in where and c != "id"]
             if not cols_out:
                 continue

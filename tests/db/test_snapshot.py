@@ -33,8 +33,7 @@ def test_each_field_carries_the_stamp_of_the_value_held_now(world, tmp_path):  #
     assert run_owner == owner
     assert fields["phone"][0] == "13700002222" and fields["phone"][1].endswith(
         "." + node(district))
-    assert fields["name"] == ("张三", a.conn.execute(
-        "SELECT hlc FROM field_clock WHERE row_id = ? AND col = 'name'", (zhang,)).fetchone()[0])
+    assert fields["name"] == ("张三", changelog.field_stamp(a.conn, "residents", zhang, "name"))
     assert "id" not in cols
     # Nothing of another community.
     assert {r[2] for r in runs.values()} == {owner}

@@ -162,7 +162,7 @@ def test_a_bundle_larger_than_memory_slices_goes_through_a_file_and_leaves_none(
         # Cut short (the sender hangs up half-way), then too short: refused, no file left.
         with socket.create_connection(("127.0.0.1", hub.port), timeout=10) as sock:
             sock.sendall(f"POST /bundles HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}"
-                         f"\r\n\r\n".encode() + data[:len(data) // 2 + 300_000 // 2])
+                         f"\r\n\r\n".encode() + data[:(upload.SPILL + len(data)) // 2])
             time.sleep(0.5)
         status, body = hubload.request(hub.port, "POST", "/bundles", data[:-10])
         assert status == 400 and refusal(body)["code"] == "truncated"

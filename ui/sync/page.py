@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from app import accounts
 from app.errors import FormError
-from app.sync import clockcheck, engine, enrollment
+from app.sync import clockcheck, compaction, engine, enrollment
 from app.sync.bundle import BundleError
 from app.sync.usb import removable_folders
 from db import sync as store  # plain reads of sync state
 from ui.events import AppEvents
 from ui.sync.pending import PendingEnrollments
-from ui.widgets.background import BackgroundTask, close_progress, progress_dialog
+from ui.widgets.background import BackgroundTask, close_progress, progress_dialog, start
 
 MUTED = "color: #5f6b7a;"
 
@@ -82,6 +82,7 @@ def hub_sync_loop(url: str, interval_s: float, report: HubStatus):
                                    f"{result.message}")
                 if result.received:
                     report.received.emit(result.received)
+                compaction.after_sync(db, cancelled)   # what the district confirmed goes
                 wait, backoff = interval_s, 5.0
             except client.HubUnavailable as exc:
                 report.status.emit(False, f"离线（{time.strftime('%H:%M')}）：{exc.message}")
@@ -126,8 +127,11 @@ class SyncPage(QWidget):
         b_export.clicked.connect(self.export_bundles)
         b_import.clicked.connect(self.import_files)
         b_import_dir.clicked.connect(self.import_folder)
+        b_compact = QPushButton(self.tr("整理同步记录(&C)"))
+        b_compact.setToolTip(self.tr("删除区县已确认的同步记录、合并时间戳，在后台分批进行"))
+        b_compact.clicked.connect(self.compact)
         row = QHBoxLayout(usb)
-        for b in (b_export, b_import, b_import_dir):
+        for b in (b_export, b_import, b_import_dir, b_compact):
             row.addWidget(b)
         row.addStretch()
 
@@ -247,6 +251,7 @@ class SyncPage(QWidget):
                     state.unacknowledged.get(district["node_id"], 0)))
         lines += clockcheck.clock_warnings(self.db)
         lines.append(self.tr("待查看的冲突：{0} 项").format(state.conflicts))
+        lines.append(compaction.status_text(self.db))   # what compaction could free, or why not
         self.state.setText("\n".join(lines))
         rows = store.conflicts(self.db)
         self.conflicts.setRowCount(len(rows))
@@ -281,6 +286,31 @@ class SyncPage(QWidget):
         except (BundleError, FormError) as exc:
             QMessageBox.warning(self, self.tr("同步"), exc.message)
             return None
+
+    def compact(self) -> BackgroundTask:
+        """Compaction on a worker thread in bounded steps (app/sync/compaction), with a
+        progress dialog that does not block the window; 取消 stops after the current step."""
+        def work(db, progress, cancelled):
+            return compaction.run(db, lambda n, total, _what: progress(n, total), cancelled)
+
+        task = start(self, work, self.db_path)
+        dialog = progress_dialog(self, self.tr("正在整理同步记录…（可继续查看；最后压缩文件时"
+                                               "保存会稍候）"),
+                                 self.tr("同步"), task, modal=False)
+
+        def done(result: compaction.Outcome) -> None:
+            close_progress(dialog)
+            self._say([self.tr("已整理同步记录：删除 {0} 条已确认记录，合并 {1} 个时间戳，"
+                               "用时 {2:.1f} 秒。").format(result.removed, result.packed,
+                                                        result.seconds)])
+
+        def failed(exc) -> None:
+            close_progress(dialog)
+            self._say([self.tr("整理同步记录没有完成：{0}。已整理的部分保留，"
+                               "可以稍后再点“整理同步记录”继续。").format(exc)])
+        task.done.connect(done)
+        task.error.connect(failed)
+        return task
 
     # --- USB -----------------------------------------------------------------------------
     def export_bundles(self) -> None:

@@ -130,8 +130,7 @@ def test_a_bulk_import_that_fails_keeps_every_trigger_and_adds_nothing(tmp_path,
         changelog.apply_rows(db, [good, bad])
     assert triggers(db) == before
     assert db.conn.execute("SELECT count(*) FROM org_units").fetchone() == (0,)
-    assert db.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'row_clock'"
-                           ).fetchone() == (0,)
+    assert db.conn.execute("SELECT count(*) FROM row_clock").fetchone() == (0,)
 
 
 def test_packed_stamps_keep_last_writer_wins_exact_per_field(tmp_path):

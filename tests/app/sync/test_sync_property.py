@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from app import registry
 from app.database import open_community_db
 from app.errors import FormError
-from app.sync import engine
+from app.sync import compaction, engine
+from db import compaction as compaction_store
 from db.node import transaction
 from tests.app.sync import test_sync as base
 from tests.app.sync.test_sync_guarantees import owner, rows_of
@@ -41,8 +42,10 @@ export = st.tuples(st.just("export"), st.sampled_from(ROUTES), st.booleans())
 # may come again later), or lost
 deliver = st.tuples(st.just("deliver"), st.integers(0, 50),
                     st.sampled_from(["import", "import-keep", "drop"]))
+# compaction of a node's acknowledged changes, whole (0) or killed after that many steps
+compact = st.tuples(st.just("compact"), st.sampled_from([D, A, B]), st.integers(0, 3))
 operations = st.lists(st.one_of(edit, edit, delete, undelete, add, export, export, deliver,
-                                deliver, deliver), min_size=5, max_size=30)
+                                deliver, deliver, compact), min_size=5, max_size=30)
 
 
 def residents_at(db, owners):
@@ -51,8 +54,10 @@ def residents_at(db, owners):
         f"SELECT id FROM residents WHERE community_id IN ({marks}) ORDER BY id", owners)]
 
 
-def test_random_edits_on_three_nodes_converge_after_a_full_exchange(world, tmp_path):
+def test_random_edits_on_three_nodes_converge_after_a_full_exchange(world, tmp_path,
+                                                                    monkeypatch):
     district, a, b, _ = world
+    monkeypatch.setattr(compaction_store, "DELETE_STEP", 2)   # several steps to be killed in
     households = {A: a.ids["household"], B: b.ids["household"]}
     codes = {A: "410102", B: "410102"}
     template = tmp_path / "template"
@@ -117,6 +122,10 @@ def test_random_edits_on_three_nodes_converge_after_a_full_exchange(world, tmp_p
                                               folder, **({"part_size": 3} if small_parts
                                                          else {}))
                 bag += [(dst, p) for p in paths]
+            elif kind == "compact":
+                steps = count()
+                compaction.run(nodes[op[1]],
+                               should_stop=lambda s=steps, n=op[2]: bool(n) and next(s) > n)
             elif kind == "deliver" and bag:
                 i = op[1] % len(bag)
                 dst, path = bag[i]
