@@ -4,7 +4,8 @@ that narrows them. A community's own database has one community: nothing here ch
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import sqlite_utils
 
@@ -13,8 +14,8 @@ from db import community_scope as q
 from db.community_scope import Community
 from db.node import get_meta
 
-__all__ = ["Community", "communities", "describe", "is_district", "keep", "names", "owners",
-           "resolve", "streets"]
+__all__ = ["Community", "audit_communities", "communities", "describe", "is_district", "keep",
+           "names", "owners", "resolve", "streets"]
 
 
 def is_district(db: sqlite_utils.Database) -> bool:
@@ -73,3 +74,23 @@ def keep(db: sqlite_utils.Database, table: str, ids: list[str],
 def owners(db: sqlite_utils.Database, table: str, ids: list[str]) -> dict[str, str]:
     """row id → community_id, for rows (of `table`) a page holds without their community."""
     return q.owners(db, table, ids)
+
+
+def audit_communities(db: sqlite_utils.Database, entries: Sequence[Any]) -> dict[int, str]:
+    """At a district, audit entry seq → the community its record belongs to, named as it
+    was when the entry was written (a community renamed since keeps its old name there).
+    Entries about no community's record (sign-ins, the district's own rows) are left out;
+    at a community, all are (the 社区 column is only shown at a district)."""
+    if not is_district(db):
+        return {}
+    owners = q.record_owners(db, {(e.tbl, e.row_id) for e in entries if e.tbl and e.row_id})
+    if not owners:
+        return {}
+    history, current = q.name_history(db), q.community_names(db)
+    own = get_meta(db, "community_id")
+    out = {}
+    for e in entries:
+        cid = owners.get((e.tbl, e.row_id))
+        if cid and cid != own:
+            out[e.seq] = q.name_at(history, current, cid, e.at)
+    return out

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from db import changelog
+from db import changelog, community_scope
 
 # The columns of an entry, in the order the hash covers them.
 FIELDS = ("seq", "at", "actor", "action", "tbl", "row_id", "detail", "prev")
@@ -141,11 +141,17 @@ class Entry:
 def entries(db: sqlite_utils.Database, *, actor: str | None = None,
             actions: Sequence[str] | None = None, record: str | None = None,
             since: str | None = None, until: str | None = None, text: str | None = None,
-            limit: int | None = 5000) -> list[Entry]:
+            limit: int | None = 5000, communities: Collection[str] | None = None
+            ) -> list[Entry]:
     """Entries matching every filter given, newest first. `since`/`until` compare with the
     ISO time (`until` is exclusive); `record` is a row id, or text found in the details
-    (a name, an ID number); `text` is searched in the details only."""
+    (a name, an ID number); `text` is searched in the details only; `communities` (at a
+    district) keeps entries about records of those communities."""
     where, params = [], []
+    if communities is not None:
+        clause, ids = community_scope.owner_clause(db, communities)
+        where.append(clause)
+        params += ids
     if actor:
         where.append("actor = ?")
         params.append(actor)

@@ -1,6 +1,6 @@
 """Which community a district row belongs to: each community's name and street (its org_units
-row of level 'community', whose id is the community_id every synced row carries, and that
-row's parent of level 'street'), and a community/street filter turned into community ids."""
+row of level 'community', whose id is the community_id every synced row carries, and its
+street as db.district finds it), and a community/street filter turned into community ids."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from db import changelog, district
 
 
 @dataclass(frozen=True)
@@ -19,13 +21,10 @@ class Community:
 
 
 def communities(db: sqlite_utils.Database) -> list[Community]:
-    """Every live community in this database, by street and then code."""
-    rows = db.conn.execute(
-        "SELECT c.id, c.code, c.name, COALESCE(s.name, '') FROM org_units c "
-        "LEFT JOIN org_units s ON s.id = c.parent_id AND s.level = 'street' "
-        "WHERE c.level = 'community' AND c.deleted = 0 AND c.id = c.community_id "
-        "ORDER BY COALESCE(s.code, ''), c.code, c.name").fetchall()
-    return [Community(*r) for r in rows]
+    """Every live community in this database, by street and then code (its street found the
+    one way there is, `db.district.community_streets`)."""
+    return [Community(r["id"], r["code"], r["name"], r["street_name"] or "")
+            for r in district.community_streets(db)]
 
 
 def community_names(db: sqlite_utils.Database) -> dict[str, str]:
@@ -98,3 +97,68 @@ def owners(db: sqlite_utils.Database, table: str, ids: list[str]) -> dict[str, s
             f"SELECT id, community_id FROM [{table}] "
             f"WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
     return out
+
+
+# --- the 审计 page at a district: whose record an entry is about, and that community's name
+# as it was then (the audit entries themselves stay as written: nothing here touches them)
+
+def _synced(db: sqlite_utils.Database) -> list[str]:
+    return sorted(changelog.synced_tables(db))
+
+
+def owner_clause(db: sqlite_utils.Database, community_ids: Collection[str],
+                 table: str = "tbl", row: str = "row_id") -> tuple[str, list[str]]:
+    """A condition on audit_log rows: the record the entry is about (`table`, `row`) belongs
+    to one of `community_ids` (a primary-key look-up per entry, in its table)."""
+    if not community_ids:
+        return "0", []
+    cases = " ".join(f"WHEN '{t}' THEN (SELECT x.community_id FROM [{t}] x "
+                     f"WHERE x.id = {row})" for t in _synced(db))
+    return (f"(CASE {table} {cases} END) IN ({','.join('?' * len(community_ids))})",
+            sorted(community_ids))
+
+
+def record_owners(db: sqlite_utils.Database, refs: Collection[tuple[str, str]]
+                  ) -> dict[tuple[str, str], str]:
+    """(table, row id) → community_id, for records of synced tables (others are left out)."""
+    wanted: dict[str, list[str]] = {}
+    synced = set(_synced(db))
+    for table, row_id in refs:
+        if table in synced and row_id:
+            wanted.setdefault(table, []).append(row_id)
+    out: dict[tuple[str, str], str] = {}
+    for table, ids in wanted.items():
+        ids = sorted(set(ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for row_id, owner in db.conn.execute(
+                    f"SELECT id, community_id FROM [{table}] "
+                    f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                out[(table, row_id)] = owner
+    return out
+
+
+def name_history(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
+    """community_id → [(since, name), …] oldest first: the names the district has known
+    (table community_names, kept by db.district after every import)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for cid, since, name in db.conn.execute(
+            "SELECT community_id, since, name FROM community_names "
+            "ORDER BY community_id, since"):
+        out.setdefault(cid, []).append((since, name))
+    return out
+
+
+def name_at(history: dict[str, list[tuple[str, str]]], current: dict[str, str],
+            community_id: str, at: str) -> str:
+    """The community's name at time `at` (ISO UTC): the last one known by then; its first
+    known name for a time before it; its current name when the district kept no history."""
+    known = history.get(community_id)
+    if not known:
+        return current.get(community_id, "")
+    name = known[0][1]
+    for since, then in known:
+        if since > at:
+            break
+        name = then
+    return name

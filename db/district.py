@@ -45,6 +45,29 @@ STREET_OF = ("(SELECT " + _SHARED.format(code="sp.code") + " FROM org_units sp "
              "WHERE sp.id = {c}.parent_id AND sp.level = 'street')")
 
 
+def street_join(c: str = "c", s: str = "s") -> str:
+    """THE way to reach a community's street, as SQL: `LEFT JOIN org_units {s}` onto the
+    street of community row `{c}`. At a district that is its shared row for the code of the
+    community's own street row (copies from different communities differ in id and maybe in
+    name, never in code); where no shared row exists (a community's own database) it is the
+    community's own street row. No street: every column of `{s}` is NULL (未分街道)."""
+    shared = STREET_OF.format(c=c)
+    return (f"LEFT JOIN org_units {s} ON {s}.id = coalesce((SELECT x.id FROM org_units x "
+            f"WHERE x.id = {shared}), (SELECT x.id FROM org_units x "
+            f"WHERE x.id = {c}.parent_id AND x.level = 'street')) AND {s}.deleted = 0")
+
+
+def community_streets(db: sqlite_utils.Database) -> list[Row]:
+    """Every live community (id == community_id) with its street by `street_join`: id, code,
+    name, sort_order, street_id, street_code, street_name (None: in no street), ordered by
+    street code (no street last), then code and name."""
+    return _rows(db, "SELECT c.id, c.code, c.name, c.sort_order, s.id AS street_id, "
+                     "s.code AS street_code, s.name AS street_name FROM org_units c "
+                     f"{street_join('c', 's')} WHERE c.level = 'community' AND c.deleted = 0 "
+                     "AND c.id = c.community_id "
+                     "ORDER BY s.code IS NULL, s.code, c.code, c.name")
+
+
 def district_id(db: sqlite_utils.Database) -> str:
     return get_meta(db, "community_id") or ""
 
@@ -55,11 +78,24 @@ def is_district(db: sqlite_utils.Database) -> bool:
 
 def ensure_streets(db: sqlite_utils.Database) -> None:
     """At the district: a shared street row for every street code its communities name
-    (inside the caller's transaction; not logged and owned by no peer: it stays here)."""
+    (inside the caller's transaction; not logged and owned by no peer: it stays here), and
+    each community's name when it changed (community_names, for the audit)."""
     if not is_district(db):
         return
     with node_state(db).logging_suppressed():
         db.conn.execute(STREETS_SQL, {"district": district_id(db)})
+    db.conn.execute(NAMES_SQL)
+
+
+# Each community's name as the district learns it (after every import): a new row when the
+# name differs from its last one, so the audit names a community as it was called then.
+NAMES_SQL = (
+    "INSERT OR IGNORE INTO community_names (community_id, name, since) "
+    "SELECT c.id, c.name, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM org_units c "
+    "WHERE c.level = 'community' AND c.id = c.community_id AND c.name IS NOT NULL "
+    "AND c.name IS NOT "
+    "(SELECT n.name FROM community_names n WHERE n.community_id = c.id "
+    "ORDER BY n.since DESC LIMIT 1)")
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[Row]:
@@ -87,7 +123,7 @@ SELECT c.id, c.code, c.name,
            WHERE p.community_id = c.id AND p.ended_on IS NULL AND p.deleted = 0) AS paired,
        (SELECT max(p.last_import_at) FROM peers p WHERE p.community_id = c.id
            AND p.role = 'community') AS last_bundle_at
-FROM org_units c LEFT JOIN org_units s ON s.id = {street_of} AND s.deleted = 0
+FROM org_units c {street_join}
 WHERE c.level = 'community' AND c.deleted = 0 AND c.id = c.community_id {where}
 ORDER BY street_code IS NULL, street_code, c.code, c.name
 """
@@ -103,7 +139,7 @@ def communities(db: sqlite_utils.Database, street_id: str | None = None) -> list
         where = "AND s.id IS NULL"
     elif street_id:
         where, params = "AND s.id = :street", {"street": street_id}
-    return _rows(db, _COMMUNITY_SQL.format(where=where, street_of=STREET_OF.format(c="c")),
+    return _rows(db, _COMMUNITY_SQL.format(where=where, street_join=street_join("c", "s")),
                  params)
 
 

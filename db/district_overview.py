@@ -7,21 +7,21 @@ from typing import Any
 
 import sqlite_utils
 
-from db import scope
+from db import district, scope
 
 Row = dict[str, Any]
 
 
 def communities(db: sqlite_utils.Database) -> list[Row]:
     """Every community the district holds or has enrolled: its org unit (level 'community',
-    id == community_id) with its street (the unit's parent), and the enrolled peer's last
-    bundle received. A community enrolled but never synced has no org unit yet: it comes from
+    id == community_id) with its street (`db.district.street_join`), and the enrolled peer's
+    last bundle received. A community enrolled but never synced has no org unit yet: it comes from
     its peer row alone (not on a connection limited to a street's communities: peers are not
     scoped, and which street such a community stands under is not known yet)."""
     sql = ("SELECT c.id, c.code, c.name, s.id, s.code, s.name, c.sort_order, "
            "  (SELECT max(p.last_import_at) FROM peers p WHERE p.community_id = c.id "
            "   AND p.role = 'community' AND p.revoked = 0) "
-           "FROM org_units c LEFT JOIN org_units s ON s.id = c.parent_id AND s.deleted = 0 "
+           f"FROM org_units c {district.street_join('c', 's')} "
            "WHERE c.level = 'community' AND c.id = c.community_id AND c.deleted = 0")
     if not scope.limited(db):
         sql += (" UNION ALL "

@@ -11,6 +11,7 @@ read-only anyway, and a write reaching one fails instead of touching another com
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Collection
@@ -18,43 +19,53 @@ from typing import Any
 
 import sqlite_utils
 
-from db import changelog
+from db import changelog, district
 from db.node import get_meta
 
-_INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
+_INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+(\w+)", re.IGNORECASE)
 
 
 class Connection(sqlite3.Connection):
     """The connection every database is opened with (db.connection): while limited, a query's
-    `INDEXED BY` hints are dropped, as a view has no indexes to name (SQLite would refuse the
-    query); the planner then picks an index of the table the view reads."""
+    `INDEXED BY` hints naming an index of a table now read through a view are dropped, as a
+    view has no indexes to name (SQLite would refuse the query); the planner then picks an
+    index of the table the view reads. Hints on other tables (the search index's) stay: the
+    search's plans depend on them (a 街道 account's search took 4× longer without)."""
 
     limited = False
+    viewed_indexes: frozenset[str] = frozenset()
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
         if self.limited and "INDEXED" in sql:
-            sql = _INDEXED_BY.sub("", sql)
+            sql = _INDEXED_BY.sub(lambda m: "" if m.group(1) in self.viewed_indexes
+                                  else m.group(0), sql)
         return super().execute(sql, *args)
 
 
 def streets(db: sqlite_utils.Database) -> list[tuple[str, str]]:
-    """(code, name) of every street the communities here stand under, by code. A street has a
-    copy per community (and maybe the district's own): its 9-digit code is what they share."""
-    return [(r[0], r[1]) for r in db.conn.execute(
-        "SELECT s.code, min(s.name) FROM org_units c JOIN org_units s ON s.id = c.parent_id "
-        "WHERE c.level = 'community' AND c.deleted = 0 AND s.level = 'street' "
-        "AND s.deleted = 0 GROUP BY s.code ORDER BY s.code")]
+    """(code, name) of every street the communities here stand under, by code (each
+    community's street found the one way, `db.district.community_streets`)."""
+    found: dict[str, str] = {}
+    for r in district.community_streets(db):
+        if r["street_code"]:
+            found.setdefault(r["street_code"], r["street_name"])
+    return sorted(found.items())
 
 
 def street_communities(db: sqlite_utils.Database, street_code: str) -> frozenset[str]:
-    """The ids of the live communities under the street with this code (by their street row,
-    or by the street part of their own 12-digit code)."""
-    return frozenset(r[0] for r in db.conn.execute(
-        "SELECT c.id FROM org_units c LEFT JOIN org_units s ON s.id = c.parent_id "
-        "WHERE c.level = 'community' AND c.deleted = 0 AND c.id = c.community_id "
-        "AND (s.code = :street OR substr(c.code, 1, 9) = :street)", {"street": street_code}))
+    """The ids of the live communities under the street with this code."""
+    return frozenset(r["id"] for r in district.community_streets(db)
+                     if r["street_code"] == street_code)
 
 
+# The district's own rows about one community (a supervision round, its answers and problems)
+# show to a limited session only when that community is one of its own.
+_ROUND = "subject_kind <> 'community' OR subject_id IN ({listed})"
+_ABOUT = {"inspections": _ROUND,
+          "inspection_answers": "inspection_id IN (SELECT id FROM main.inspections WHERE "
+                                f"{_ROUND})",
+          "inspection_problems": "inspection_id IN (SELECT id FROM main.inspections WHERE "
+                                 f"{_ROUND})"}
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -76,6 +87,10 @@ def limit_to(db: sqlite_utils.Database, community_ids: Collection[str] | None) -
         conn.execute(f"DROP VIEW temp.[{name}]")
     if isinstance(conn, Connection):
         conn.limited = community_ids is not None
+        conn.viewed_indexes = frozenset(r[0] for r in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'index' AND tbl_name IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(
+                sorted(changelog.synced_tables(db))),)))
     if community_ids is None:
         return
     own = get_meta(db, "community_id")
@@ -87,8 +102,18 @@ def limit_to(db: sqlite_utils.Database, community_ids: Collection[str] | None) -
                    f" AND (level <> 'street' OR community_id <> {_quote(own)} OR id IN "
                    "(SELECT parent_id FROM main.org_units WHERE level = 'community' "
                    f"AND community_id IN ({listed})))")
+        # The district's shared street rows (owning themselves) of the visible communities:
+        # what db.district.street_join reaches a community's street through.
+        shared = ("" if table != "org_units" else
+                  f" OR id IN (SELECT '{district.STREET_ID_PREFIX}' || "
+                  "substr('000000000000' || sp.code, -12) FROM main.org_units c "
+                  "JOIN main.org_units sp ON sp.id = c.parent_id AND sp.level = 'street' "
+                  f"WHERE c.level = 'community' AND c.community_id IN ({listed}))")
+        about = ("" if table not in _ABOUT or not own else
+                 f" AND (community_id <> {_quote(own)} OR "
+                 f"{_ABOUT[table].format(listed=listed)})")
         conn.execute(f"CREATE TEMP VIEW [{table}] AS SELECT * FROM main.[{table}] "
-                     f"WHERE community_id IN ({listed}){streets} -- gd_scope\n")
+                     f"WHERE ((community_id IN ({listed}){streets}){shared}){about} -- gd_scope\n")
 
 
 def visible(db: sqlite_utils.Database, table: str, ids: list[str]) -> list[str]:

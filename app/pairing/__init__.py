@@ -21,6 +21,7 @@ from app.dates import cn_date
 from app.errors import FormError
 from db import pairing as q
 from db import registry as rq
+from db.community_scope import sql_in
 from db.ids import uuid7
 from db.node import get_meta, set_meta, transaction
 
@@ -571,9 +572,12 @@ class Coverage(_PairedShare):
     members_idle: list[MemberLoad]      # holding none
 
 
-def coverage(db: sqlite_utils.Database) -> Coverage:
-    """Paired / all households per grid, compound and building, and members' loads."""
-    per_building = q.coverage_by_building(db)
+def coverage(db: sqlite_utils.Database, communities: Collection[str] | None = None
+             ) -> Coverage:
+    """Paired / all households per grid, compound and building, and members' loads (at a
+    district, of `communities` only: the 社区 filter; None: all)."""
+    per_building = q.coverage_by_building(db, communities)
+    shown, shown_params = sql_in("community_id", communities)
     names = dict(db.conn.execute(
         "SELECT id, name FROM org_units WHERE level = 'grid' AND deleted = 0 "
         "UNION ALL SELECT id, name FROM compounds WHERE deleted = 0 "
@@ -598,7 +602,8 @@ def coverage(db: sqlite_utils.Database) -> Coverage:
                                      r["households"], r["paired"]))
     # Grids with no households yet still show (at 0 %).
     for (gid,) in db.conn.execute(
-            "SELECT id FROM org_units WHERE level = 'grid' AND deleted = 0"):
+            f"SELECT id FROM org_units WHERE level = 'grid' AND deleted = 0{shown}",
+            shown_params):
         grids.setdefault(gid, [0, 0])
 
     def by_order(rows: list[CoverageRow]) -> list[CoverageRow]:
@@ -609,9 +614,9 @@ def coverage(db: sqlite_utils.Database) -> Coverage:
     compound_rows = by_order([CoverageRow("compound", cid, names.get(cid, ""), v[2], v[0],
                                           v[1]) for cid, v in compounds.items()])
     limit = get_limit(db)
-    loads = q.member_loads(db)
+    loads = q.member_loads(db, communities)
     over, idle, count = [], [], 0
-    for m in q.members_with_places(db):
+    for m in q.members_with_places(db, communities):
         if m["moved_out"]:
             continue
         count += 1

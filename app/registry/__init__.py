@@ -3,7 +3,7 @@ validated before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ from app.validation import (
     validate_birth_date,
     validate_id_number,
 )
+from db import community_scope as community_store
 from db import pairing as pairing_store
 from db import registry as q
 from db import scope as db_scope
@@ -532,15 +533,30 @@ def edit_staff(db: sqlite_utils.Database, staff_id: str, data: dict[str, Any]) -
 
 # --- reading -------------------------------------------------------------------------------------
 
-def search_residents(db: sqlite_utils.Database, text: str, limit: int = 2000) -> list[str]:
-    """Resident ids for what was typed in the search box, best first.
+SEARCH_LIMIT = 2000     # results a search shows at most
+
+
+def search_residents(db: sqlite_utils.Database, text: str, limit: int | None = None,
+                     communities: Collection[str] | None = None) -> list[str]:
+    """Resident ids for what was typed in the search box, best first (search_with_more)."""
+    return search_with_more(db, text, limit, communities)[0]
+
+
+def search_with_more(db: sqlite_utils.Database, text: str, limit: int | None = None,
+                     communities: Collection[str] | None = None) -> tuple[list[str], bool]:
+    """Resident ids for what was typed in the search box, best first, and whether more
+    matched than these (the list is cut: say 请多输入几个字).
 
     Names, full pinyin and initials match from the first letter; ID numbers and
-    phones only from 4 digits on (shorter digit runs match door numbers).
+    phones only from 4 digits on (shorter digit runs match door numbers). At a district,
+    `communities` (the 社区 filter) and a 街道 account's scope keep their own residents
+    among the district's best `limit` matches: when those were cut at the cap, fewer than
+    `limit` of theirs may show, and `more` says so.
     """
+    limit = limit or SEARCH_LIMIT
     query = normalize_query(text)
     if not query:
-        return []
+        return [], False
     # Addresses keep their dashes: "3-2-501" is building 3, unit 2, door 501.
     address = "".join(text.split()).lower().replace("%", "").replace("_", "")
     people = not (query.isdigit() and len(query) < 4) and "-" not in address
@@ -548,17 +564,22 @@ def search_residents(db: sqlite_utils.Database, text: str, limit: int = 2000) ->
     places = len(query) > 1 and not (query.isascii() and query.isalpha())
     found = q.search_resident_ids(db, query, address, people=people, places=places,
                                   limit=limit)
-    found = db_scope.visible(db, "residents", found)   # a 街道 account: its street's only
+    more = len(found) >= limit           # the cap cut the district's matches
+    # The index spans the district: a 街道 account's scope and the 社区 filter apply after
+    # the cap. Asking again for more until enough of theirs are found cost seconds per
+    # keystroke on 200,000 residents (bench/district.py): `more` tells them to narrow it.
+    found = db_scope.visible(db, "residents", found)
+    found = community_store.keep(db, "residents", found, communities)
     grids = grid_scope(db)
     if grids is None or not found:
-        return found
+        return found, more
     marks = ",".join("?" * len(found))
     mine = {r[0] for r in db.conn.execute(
         "SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id "
         "JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id "
         f"JOIN compounds c ON c.id = b.compound_id WHERE r.id IN ({marks}) "
         f"AND c.grid_id IN ({','.join('?' * len(grids))})", [*found, *grids])}
-    return [i for i in found if i in mine]
+    return [i for i in found if i in mine], more
 
 
 # A grid worker's lists hold their own grids only (app.accounts.grid_scope); everyone else's

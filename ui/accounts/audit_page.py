@@ -1,6 +1,7 @@
 """The 审计 page: who did what and when, filtered by person, action, record and date; the
 chain check; export to Excel. Rows say what a record is in words and who by name (no ids);
-the selected entry's full content shows in the pane below the list."""
+the selected entry's full content shows in the pane below the list. At a district: the 社区
+column (whose record, named as it was then) and the community/street filter."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import community_scope
 from app.accounts import audit
 from app.errors import FormError
 from app.ledger.xlsx import ExportError
+from ui.widgets.community_filter import CommunityFilter
 
 LIMIT = 5000
 COLUMNS = [("序号", "seq", 60), ("时间", "time", 150), ("操作人", "by", 90),
@@ -44,10 +47,14 @@ ACTIONS = {"": "全部操作", "insert": "新增", "update": "修改", "delete":
            "password_changed": "修改密码"}
 
 
+DISTRICT_COLUMNS = [("社区", "community", 100), *COLUMNS]
+
+
 class AuditTableModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, columns: list[tuple[str, str, int]] = COLUMNS) -> None:
         super().__init__(parent)
         self.rows: list[audit.AuditRow] = []
+        self.columns = columns
 
     def set_rows(self, rows: list[audit.AuditRow]) -> None:
         self.beginResetModel()
@@ -58,28 +65,35 @@ class AuditTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return str(getattr(self.rows[index.row()], COLUMNS[index.column()][1]))
+            return str(getattr(self.rows[index.row()], self.columns[index.column()][1]))
         if role == Qt.ItemDataRole.ToolTipRole:     # rich text, so a long content wraps
-            text = str(getattr(self.rows[index.row()], COLUMNS[index.column()][1]))
+            text = str(getattr(self.rows[index.row()], self.columns[index.column()][1]))
             return f"<p>{html.escape(text)}</p>" if text else None
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][0]
+            return self.columns[section][0]
         return None
 
 
 class AuditPage(QWidget):
-    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database, events=None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.district = community_scope.is_district(db)
+        self.columns = DISTRICT_COLUMNS if self.district else COLUMNS
+        self.fit = tuple(c + 1 for c in FIT) if self.district else FIT
+        self.community_filter = CommunityFilter(db, events) if self.district else None
+        if self.community_filter is not None:
+            self.community_filter.changed.connect(self.reload)
         self.actor = QComboBox()
         self.actor.setObjectName("auditActor")
         self.action = QComboBox()
@@ -122,7 +136,7 @@ class AuditPage(QWidget):
         filters.addWidget(QLabel("—"))
         filters.addWidget(self.until)
         filters.addWidget(search)
-        self.model = AuditTableModel(self)
+        self.model = AuditTableModel(self, self.columns)
         self.view = QTableView()
         self.view.setObjectName("auditView")
         self.view.setModel(self.model)
@@ -130,9 +144,9 @@ class AuditPage(QWidget):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
-        for i, (_h, _k, width) in enumerate(COLUMNS):   # never narrower than the header text
+        for i, (_h, _k, width) in enumerate(self.columns):   # never narrower than the header
             self.view.setColumnWidth(i, max(width, header.sectionSizeFromContents(i).width()))
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(self.columns) - 1, QHeaderView.ResizeMode.Stretch)
         header.setResizeContentsPrecision(300)
         self.detail = QLabel(self.tr("选中一条记录，这里显示它的完整内容。"))
         self.detail.setObjectName("auditDetail")
@@ -157,7 +171,13 @@ class AuditPage(QWidget):
         title = QLabel(self.tr("审计日志：每一次修改、打印、导出、查看完整信息和登录都记在这里，"
                                "只能追加，不能修改。"))
         title.setStyleSheet("color: #5f6b7a;")
-        layout.addWidget(title)
+        if self.community_filter is not None:   # its own row: the filters' row is full
+            row = QHBoxLayout()
+            row.addWidget(title, 1)
+            row.addWidget(self.community_filter)
+            layout.addLayout(row)
+        else:
+            layout.addWidget(title)
         layout.addLayout(filters)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
@@ -175,9 +195,12 @@ class AuditPage(QWidget):
         if self.use_dates.isChecked():
             since = date.fromisoformat(self.since.date().toString("yyyy-MM-dd"))
             until = date.fromisoformat(self.until.date().toString("yyyy-MM-dd"))
+        chosen = {"communities": self.community_filter.community_ids()} \
+            if self.community_filter is not None else {}
         return {"actor": self.actor.currentData() or None,
                 "action": self.action.currentData() or None,
-                "record": self.record.text().strip() or None, "since": since, "until": until}
+                "record": self.record.text().strip() or None, "since": since, "until": until,
+                **chosen}
 
     def reload(self) -> None:
         chosen = self.actor.currentData()
@@ -189,10 +212,10 @@ class AuditPage(QWidget):
         self.actor.setCurrentIndex(max(at, 0))
         rows = audit.rows(self.db, limit=LIMIT, **self.filters())
         self.model.set_rows(rows)
-        for c in FIT:
+        for c in self.fit:
             self.view.resizeColumnToContents(c)
-            self.view.setColumnWidth(c, max(COLUMNS[c][2], min(self.view.columnWidth(c),
-                                                               FIT_MAX)))
+            self.view.setColumnWidth(c, max(self.columns[c][2], min(self.view.columnWidth(c),
+                                                                    FIT_MAX)))
         more = self.tr("（只显示最新 {0} 条，请缩小筛选范围）").format(LIMIT) \
             if len(rows) >= LIMIT else ""
         self.summary.setText(self.tr("共 {0} 条").format(len(rows)) + more)
@@ -204,7 +227,9 @@ class AuditPage(QWidget):
             return
         r = self.model.rows[row]
         self.detail.setText(self.tr("第 {0} 条　{1}　{2}　{3}　{4}\n{5}").format(
-            r.seq, r.time, r.by or r.actor, r.action, r.what, r.detail or self.tr("（无内容）")))
+            r.seq, r.time, r.by or r.actor, r.action,
+            f"{r.community} › {r.what}" if r.community else r.what,
+            r.detail or self.tr("（无内容）")))
 
     def verify(self) -> audit.VerifyReport:
         report = audit.verify(self.db)

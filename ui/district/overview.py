@@ -5,9 +5,6 @@ days, and a double-click that takes the officer to a community's lists."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import pyqtgraph as pg
 import sqlite_utils
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -27,7 +24,8 @@ from app.database import community_info
 from app.district import overview as district
 from app.errors import FormError
 from ui.events import AppEvents
-from ui.widgets.chart import StaticChart
+from ui.incidents.summary import overview_line
+from ui.widgets.lazy_chart import ChartSlot
 
 COLUMNS = ["街道", "社区", "居民", "住户", "居家隔离", "居家健康监测", "逾期未查", "期满待解除",
            "联户覆盖率", "最近收到同步包", "同步情况"]
@@ -37,42 +35,10 @@ SUBTOTAL_BG = QColor("#eef2f7")
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-class CommunitiesChart(StaticChart):
-    """Active isolation cases per day, one line per community."""
+def _communities_chart() -> QWidget:
+    from ui.district.chart import CommunitiesChart
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("在管人数", 200, parent)
-        self.legend = self.plot_item.addLegend(offset=(10, 5), labelTextColor="#333333",
-                                               colCount=5)
-        self.lines: dict[str, pg.PlotDataItem] = {}
-        self.labels: list[tuple[str, str]] = []
-
-    def set_series(self, days: list[date], series: dict[str, list[int]],
-                   names: dict[str, str]) -> None:
-        plot = self.plot_item
-        xs = list(range(len(days)))
-        order = sorted(series, key=lambda cid: names.get(cid, cid))
-        labels = [(cid, names.get(cid, "（未知社区）")) for cid in order]
-        if labels == self.labels:      # the same communities: new figures on the same lines
-            for cid in order:
-                self.lines[cid].setData(xs, series[cid])
-            order = []
-        else:
-            for line in self.lines.values():
-                plot.removeItem(line)
-            self.lines = {}
-            self.legend.clear()
-            self.labels = labels
-        for i, cid in enumerate(order):
-            pen = pg.mkPen(pg.intColor(i, hues=max(len(order), 1)), width=2)
-            line = plot.plot(xs, series[cid], pen=pen, name=names.get(cid, "（未知社区）"))
-            self.lines[cid] = line
-        ticks = [(x, f"{d.month}/{d.day}") for x, d in enumerate(days)
-                 if (len(days) - 1 - x) % 7 == 0]
-        plot.getAxis("bottom").setTicks([ticks])
-        top = max((max(v) for v in series.values() if v), default=0)
-        plot.setYRange(0, max(4, top * 1.25), padding=0)
-        plot.setXRange(-0.5, max(len(days) - 0.5, 0.5), padding=0)
+    return CommunitiesChart()
 
 
 class DistrictOverviewPage(QWidget):
@@ -89,6 +55,8 @@ class DistrictOverviewPage(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("districtSummary")
         self.summary.setWordWrap(True)
+        self.incidents = QLabel()            # events past their deadline: the line is red
+        self.incidents.setObjectName("incidentsOverview")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("communityTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -117,12 +85,13 @@ class DistrictOverviewPage(QWidget):
         hint.setStyleSheet("color: #5f6b7a;")
         threshold.addWidget(hint)
         self.chart_title = QLabel(self.tr("近30天各社区在管居家隔离人数"))
-        self.chart = CommunitiesChart()
+        self.chart = ChartSlot(_communities_chart, 200)   # pyqtgraph loads when first seen
         self.chart.setObjectName("communitiesChart")
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
         layout.addWidget(self.summary)
+        layout.addWidget(self.incidents)
         layout.addLayout(threshold)
         layout.addWidget(self.table, 3)
         layout.addWidget(self.chart_title)
@@ -158,9 +127,13 @@ class DistrictOverviewPage(QWidget):
             text += self.tr("超过 {0} 天未收到同步包的社区 {1} 个：{2}。").format(
                 view.stale_after_days, len(view.stale), "、".join(c.name for c in view.stale))
         self.summary.setText(text)
+        line, late = overview_line(self.db)
+        self.incidents.setText(line)
+        self.incidents.setStyleSheet("color: #b71c1c;" if late else "")
         self._fill_table(view)
         days, series = district.active_per_community(self.db, 30, view.at.date())
-        self.chart.set_series(days, series, {c.community_id: c.name for c in communities})
+        self.chart.call("set_series", days, series,
+                        {c.community_id: c.name for c in communities})
 
     def _fill_table(self, view: district.DistrictOverview) -> None:
         table = self.table

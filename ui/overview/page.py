@@ -9,11 +9,19 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLa
 from app import isolation, pairing, registry
 from app.database import community_info
 from ui.events import AppEvents
-from ui.isolation.chart import CasesChart
+from ui.incidents.summary import overview_line
+from ui.inspections.summary import overview_line as inspections_line
+from ui.widgets.lazy_chart import ChartSlot
 
 CARDS = [("grids", "网格"), ("compounds", "楼院"), ("buildings", "楼栋"), ("households", "住户"),
          ("residents", "居民"), ("party_members", "党员")]
 
+
+
+def _cases_chart() -> QWidget:
+    from ui.isolation.chart import CasesChart
+
+    return CasesChart()
 
 class OverviewPage(QWidget):
     def __init__(self, db: sqlite_utils.Database, events: AppEvents,
@@ -56,7 +64,13 @@ class OverviewPage(QWidget):
         self.isolation = QLabel()
         self.isolation.setObjectName("isolationSummary")
         self.isolation.setWordWrap(True)
-        self.cases_chart = CasesChart()
+        self.incidents = QLabel()            # events past their deadline: the line is red
+        self.incidents.setObjectName("incidentsOverview")
+        self.incidents.setWordWrap(True)
+        self.inspections = QLabel()          # corrections past their deadline: red
+        self.inspections.setObjectName("inspectionsOverview")
+        self.inspections.setWordWrap(True)
+        self.cases_chart = ChartSlot(_cases_chart, 180)   # pyqtgraph loads when first seen
         self.cases_chart.setObjectName("casesChart")
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -70,6 +84,8 @@ class OverviewPage(QWidget):
         layout.addWidget(self.pairing_bar)
         layout.addSpacing(8)
         layout.addWidget(self.isolation)
+        layout.addWidget(self.incidents)
+        layout.addWidget(self.inspections)
         layout.addWidget(self.cases_chart, 1)
         events.registry_changed.connect(self.reload)
         events.party_members_changed.connect(self.reload)
@@ -123,7 +139,14 @@ class OverviewPage(QWidget):
                                                    n["release_due"])
         self.isolation.setText(text)
         self.isolation.setStyleSheet("color: #b71c1c;" if n["overdue"] or n["flagged"] else "")
-        self.cases_chart.set_series(isolation.active_per_day(self.db, 30, board.at.date()))
+        text, late = overview_line(self.db)
+        self.incidents.setText(text)
+        self.incidents.setStyleSheet("color: #b71c1c;" if late else "")
+        text, late = inspections_line(self.db)
+        self.inspections.setText(text)
+        self.inspections.setStyleSheet("color: #b71c1c;" if late else "")
+        self.cases_chart.call("set_series",
+                              isolation.active_per_day(self.db, 30, board.at.date()))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

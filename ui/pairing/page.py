@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -30,10 +31,8 @@ from app import accounts, community_scope, pairing, registry
 from app.accounts import masking
 from app.database import database_file
 from app.errors import FormError
-from app.pairing.ledger import ExportCancelled, LedgerSaveError, export_pairing_ledger
 from ui import access
 from ui.events import AppEvents
-from ui.pairing.chart import CoverageChart
 from ui.pairing.dialogs import (
     AddHouseholdsDialog,
     CheckResultDialog,
@@ -61,7 +60,7 @@ from ui.widgets import background
 from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.flow import flow_row
 from ui.widgets.form import confirm, run_dialog
-from ui.widgets.print_preview import PrintPreviewDialog
+from ui.widgets.lazy_chart import ChartSlot
 from ui.widgets.tables import RowsTableModel, make_table
 
 MUTED = "color: #5f6b7a;"
@@ -90,6 +89,12 @@ def db_path(db: sqlite_utils.Database) -> str:
     return database_file(db)
 
 
+
+def _coverage_chart() -> QWidget:
+    from ui.pairing.chart import CoverageChart
+
+    return CoverageChart()
+
 class CoverageTab(QWidget):
     """联户概况: the chart, coverage per grid › compound › building, who is unpaired, and the
     members over the limit or with no household."""
@@ -112,7 +117,7 @@ class CoverageTab(QWidget):
             buttons.addWidget(b)
         buttons.addStretch()
 
-        self.chart = CoverageChart()
+        self.chart = ChartSlot(_coverage_chart, 190)   # pyqtgraph loads when first seen
         self.tree = QTreeWidget()
         self.tree.setObjectName("coverageTree")
         self.tree.setHeaderLabels([self.tr("网格 / 楼院 / 楼栋"), self.tr("住户"),
@@ -170,7 +175,7 @@ class CoverageTab(QWidget):
         self.scope: tuple[str | None, str | None, str] = (None, None, self.tr("全社区"))
 
     def reload(self) -> None:
-        cover = pairing.coverage(self.db)
+        cover = pairing.coverage(self.db, self.page.communities())   # the 社区 filter
         self.coverage = cover
         self.summary.setText(self.tr(
             "已联户 {0} / {1} 户，覆盖率 {2:.1%}；未联户 {3} 户。党员 {4} 名，每人最多联系 {5} 户："
@@ -190,7 +195,7 @@ class CoverageTab(QWidget):
                 b.setProperty("ownTip", tip := b.toolTip())
             b.setEnabled(not empty)
             b.setToolTip(self.tr("还没有住户，无可打印或导出。") if empty else tip)
-        self.chart.set_rows(cover.grids)
+        self.chart.call("set_rows", cover.grids)
         keep = self.scope[1]
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -622,7 +627,7 @@ class PartyPage(QWidget):
         events.open_member.connect(self.show_member)
         self._export: background.BackgroundTask | None = None
         self._print_job: background.BackgroundTask | None = None
-        self.preview: PrintPreviewDialog | None = None
+        self.preview: QDialog | None = None   # the print preview, once opened
         # What the signed-in user may not change stays disabled, the reason as its tooltip
         # (at a district: everything here but viewing, printing and exporting).
         access.hold(self.db, "pairing.edit", *(self.findChild(QPushButton, name) for name in (
@@ -705,6 +710,8 @@ class PartyPage(QWidget):
             background.close_progress(progress)
             if running.cancelled():
                 return
+            from ui.widgets.print_preview import PrintPreviewDialog  # ReportLab, pdfium
+
             self.preview = PrintPreviewDialog(data, title, file_name, self)
             self.preview.open()
 
@@ -741,6 +748,9 @@ class PartyPage(QWidget):
 
     def export_ledger_to(self, path: Path) -> None:
         """Written on a worker thread with its own connection; the window stays responsive."""
+        # openpyxl and ReportLab load when the first ledger is written, not at start-up.
+        from app.pairing.ledger import ExportCancelled, LedgerSaveError, export_pairing_ledger
+
         source = db_path(self.db)
 
         communities = self.communities()

@@ -74,10 +74,12 @@ def test_community_and_street_filters_narrow_each_ledger(district, tmp_path, cap
     assert main(["excel", "export", "--db", str(district), "--what", "households",
                  "--community", "410102009002", "--out", str(out)]) == 0
     assert {r[1] for r in _sheet(out)[1]} == {"桐柏路社区"}
-    # A street: rename the street above 长江路社区 and ask for it.
+    # A street: rename the street above 长江路社区 (every row of its code: the community's
+    # copy and the district's shared row, which names it) and ask for it.
     db = open_community_db(district)
-    db.conn.execute("UPDATE org_units SET name = '二七测试街道' WHERE id = (SELECT parent_id "
-                    "FROM org_units WHERE level = 'community' AND name = '长江路社区')")
+    db.conn.execute("UPDATE org_units SET name = '二七测试街道' WHERE level = 'street' AND code = "
+                    "(SELECT s.code FROM org_units s JOIN org_units c ON c.parent_id = s.id "
+                    "WHERE c.level = 'community' AND c.name = '长江路社区')")
     db.conn.commit()
     db.conn.close()
     out = tmp_path / "street.xlsx"
