@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app import accounts, registry
 from app.accounts import masking
+from ui.categories.columns import category_column, name_tone, with_category
 from ui.widgets.community_filter import with_community_column
 from ui.widgets.lazy_table import Column, LazyTableModel
 
@@ -62,16 +63,18 @@ RESIDENT_COLUMNS = [
     Column("联系电话", lambda r: r["phone"], width=130),
     Column("与户主关系", lambda r: r["relation"], width=90),
     Column("居住类型", lambda r: RESIDENCY.get(r["residency"], ""), width=80),
-    Column("标签", lambda r: r["tags"]),
+    Column("标签", lambda r: r["tags"], width=150),
+    Column("类别", lambda r: r.get("category") or "", width=60),   # ui.categories.columns
 ]
 
 SEARCH_COLUMNS = [
-    Column("姓名", lambda r: r["name"], width=90),
+    Column("姓名", lambda r: r["name"], width=90, tone=name_tone),
     Column("性别", lambda r: SEX.get(r["sex"] or "", ""), width=50),
     Column("年龄", age, align_right=True, width=50),
     Column("证件号码", lambda r: r["id_number"], width=180),
     Column("联系电话", lambda r: r["phone"], width=130),
-    Column("住址", lambda r: r["address"]),
+    Column("住址", lambda r: r["address"], width=220),
+    category_column(),
 ]
 
 
@@ -88,7 +91,7 @@ class SearchResultModel(LazyTableModel):
 
     def __init__(self, db: sqlite_utils.Database, parent=None) -> None:
         super().__init__(personal_columns(db, with_community_column(db, SEARCH_COLUMNS)),
-                         lambda ids: registry.resident_rows(db, ids), parent)
+                         with_category(db, lambda ids: registry.resident_rows(db, ids)), parent)
 
 
 class ResidentTableModel(QAbstractTableModel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -117,6 +118,12 @@ class LazyTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return self.id_at(index.row())
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole) \
+                and column.tone is not None:
+            row = self.row_data(index.row())
+            colours = column.tone(row) if row is not None else None
+            if colours:
+                return QColor(colours[0 if role == Qt.ItemDataRole.ForegroundRole else 1])
         return None
 
     def widths(self) -> list[int]:
