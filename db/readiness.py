@@ -1,0 +1,133 @@
+"""Queries and writes for readiness: checkpoints (卡口) with their daily counts and, only while
+switched on, their registrations; supplies (物资) whose stock is the sum of their movements.
+Plain values in and out; SQL stays visible."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from db.community_scope import sql_in
+from db.ids import uuid7
+from db.registry import Row, _one, _rows, community_id
+
+WRITABLE: dict[str, tuple[str, ...]] = {
+    "checkpoints": ("name", "compound_id", "gate", "registration", "note"),
+    "checkpoint_counts": ("checkpoint_id", "on_date", "people", "vehicles", "note",
+                          "recorded_by"),
+    "checkpoint_entries": ("checkpoint_id", "at", "name", "phone", "plate", "direction", "note",
+                           "recorded_by"),
+    "supplies": ("name", "unit", "stored_at", "low_level", "note"),
+    "supply_moves": ("supply_id", "on_date", "kind", "quantity", "party", "reason",
+                     "handled_by", "recorded_by"),
+}
+
+
+def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any],
+           owner: str | None = None) -> str:
+    if set(values) - set(WRITABLE[table]):
+        raise ValueError(f"{table}: not writable {sorted(set(values) - set(WRITABLE[table]))}")
+    row_id = uuid7()
+    owner = owner or community_id(db)
+    if owner is None:
+        raise ValueError("the database has no community yet")
+    names = ["id", "community_id", *values]
+    db.conn.execute(f"INSERT INTO [{table}] ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' * len(names))})", [row_id, owner, *values.values()])
+    return row_id
+
+
+def insert_many(db: sqlite_utils.Database, table: str, rows: Sequence[dict[str, Any]],
+                owner: str) -> None:
+    """Bulk insert (each row carries its own id), for demo data."""
+    if not rows:
+        return
+    cols = ["id", *[c for c in WRITABLE[table] if c in rows[0]]]
+    db.conn.executemany(
+        f"INSERT INTO [{table}] (community_id, {', '.join(cols)}) "
+        f"VALUES (?, {', '.join('?' * len(cols))})",
+        ([owner, *(r.get(c) for c in cols)] for r in rows))
+
+
+def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
+    if set(values) - set(WRITABLE[table]):
+        raise ValueError(f"{table}: not writable {sorted(set(values) - set(WRITABLE[table]))}")
+    db.conn.execute(f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in values)} "
+                    "WHERE id = ?", [*values.values(), row_id])
+
+
+def soft_delete(db: sqlite_utils.Database, table: str, row_id: str) -> None:
+    db.conn.execute(f"UPDATE [{table}] SET deleted = 1 WHERE id = ? AND deleted = 0", (row_id,))
+
+
+def get(db: sqlite_utils.Database, table: str, row_id: str) -> Row | None:
+    return _one(db, f"SELECT * FROM [{table}] WHERE id = ? AND deleted = 0", (row_id,))
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+def checkpoints(db: sqlite_utils.Database, communities: Collection[str] | None = None
+                ) -> list[Row]:
+    """Live checkpoints with their compound's name and the last counted day's figures."""
+    where, params = sql_in("k.community_id", communities)
+    return _rows(db, (
+        "SELECT k.*, c.name AS compound, n.on_date AS last_date, n.people AS last_people, "
+        "n.vehicles AS last_vehicles FROM checkpoints k "
+        "LEFT JOIN compounds c ON c.id = k.compound_id "
+        "LEFT JOIN checkpoint_counts n ON n.id = (SELECT id FROM checkpoint_counts m "
+        "WHERE m.checkpoint_id = k.id AND m.deleted = 0 ORDER BY m.on_date DESC LIMIT 1) "
+        f"WHERE k.deleted = 0{where} ORDER BY k.community_id, k.name"), params)
+
+
+def count_on(db: sqlite_utils.Database, checkpoint_id: str, on_date: str) -> Row | None:
+    return _one(db, "SELECT * FROM checkpoint_counts WHERE checkpoint_id = ? AND on_date = ? "
+                    "AND deleted = 0", (checkpoint_id, on_date))
+
+
+def counts(db: sqlite_utils.Database, checkpoint_id: str, limit: int = 60) -> list[Row]:
+    return _rows(db, "SELECT * FROM checkpoint_counts WHERE checkpoint_id = ? AND deleted = 0 "
+                     "ORDER BY on_date DESC LIMIT ?", (checkpoint_id, limit))
+
+
+def entries(db: sqlite_utils.Database, checkpoint_id: str, limit: int = 500) -> list[Row]:
+    return _rows(db, "SELECT * FROM checkpoint_entries WHERE checkpoint_id = ? AND deleted = 0 "
+                     "ORDER BY at DESC LIMIT ?", (checkpoint_id, limit))
+
+
+# --- supplies ----------------------------------------------------------------------------------
+
+# A movement of no or negative quantity counts for nothing: app/readiness never writes one,
+# so one can only come from a forged bundle (incoming checks types, not ranges).
+STOCK_SQL = ("COALESCE((SELECT SUM(CASE m.kind WHEN 'in' THEN m.quantity ELSE -m.quantity END) "
+             "FROM supply_moves m WHERE m.supply_id = s.id AND m.deleted = 0 "
+             "AND m.quantity > 0), 0)")
+
+
+def supplies(db: sqlite_utils.Database, communities: Collection[str] | None = None,
+             low_only: bool = False) -> list[Row]:
+    """Live items with their stock (the sum of their movements), low ones first when asked."""
+    where, params = sql_in("s.community_id", communities)
+    sql = (f"SELECT * FROM (SELECT s.*, {STOCK_SQL} AS stock FROM supplies s "
+           f"WHERE s.deleted = 0{where})")
+    if low_only:
+        sql += " WHERE stock <= low_level"
+    return _rows(db, sql + " ORDER BY community_id, stored_at, name", params)
+
+
+def stock(db: sqlite_utils.Database, supply_id: str) -> int:
+    row = db.conn.execute(f"SELECT {STOCK_SQL} FROM supplies s WHERE s.id = ?",
+                          (supply_id,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def moves(db: sqlite_utils.Database, supply_id: str, limit: int = 500) -> list[Row]:
+    return _rows(db, "SELECT * FROM supply_moves WHERE supply_id = ? AND deleted = 0 "
+                     "ORDER BY on_date DESC, id DESC LIMIT ?", (supply_id, limit))
+
+
+def compounds(db: sqlite_utils.Database) -> list[Row]:
+    """This community's live compounds (id, name)."""
+    return _rows(db, "SELECT id, name FROM compounds WHERE deleted = 0 AND community_id = ? "
+                     "ORDER BY sort_order, name", (community_id(db),))
