@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := data/demo.sqlite
 
-.PHONY: run test bench lint clean system-deps
+.PHONY: run test bench lint clean system-deps dist
 
 $(STAMP): pyproject.toml
 	@bash scripts/system-deps.sh
@@ -34,6 +34,11 @@ BENCH ?= registry sync printing pairing excel audit backup at_rest hub
 bench: $(STAMP)
 	for b in $(BENCH); do echo "== bench/$$b.py"; \
 		QT_QPA_PLATFORM=offscreen $(PY) bench/$$b.py || exit 1; done
+
+# The packages for offices (release/dist.py): dist/griddesk_<version>_amd64.deb and
+# dist/griddesk-<version>-linux-x86_64.tar.gz, with the build's size by part in the log.
+dist: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(PY) release/dist.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app db ui tests bench

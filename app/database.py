@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import platformdirs
@@ -13,7 +15,7 @@ import sqlite_utils
 from app import accounts
 from app.errors import FormError
 from app.registry.search_keys import name_primary_key, name_search_key
-from db import connection
+from db import connection, migrate
 from db import registry as db_registry
 from db.ids import uuid7
 from db.node import get_meta, set_meta, transaction
@@ -70,6 +72,47 @@ def open_community_db(path: str | os.PathLike[str], *, create: bool = False
         db.conn.close()
         raise OpenError(exc.message, "sign_in") from exc
     return db
+
+
+# The schema version each earlier release left its databases at (tests/data/schema-N.sqlite
+# holds one made by each): a message can then name the release a file came from.
+RELEASE_SCHEMAS = {"0.1.0": 12}
+LATEST_SCHEMA = migrate.LATEST   # the newest schema this program writes (and can open)
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("griddesk")
+    except metadata.PackageNotFoundError:   # run from a source tree never installed
+        return "未知"
+
+
+def upgrade_notice(db: sqlite_utils.Database) -> str | None:
+    """The message shown once when opening upgraded a database made by an earlier release:
+    the versions, and where the copy made before the upgrade is. None: nothing was upgraded."""
+    done = migrate.upgrade_of(db)
+    if done is None:
+        return None
+    made_by = next((f"社区网格通 {release}" for release, schema in RELEASE_SCHEMAS.items()
+                    if schema == done.from_version), "较早版本的社区网格通")
+    kept = (f"升级前的数据库已完整备份为：{done.backup}\n（确认一切正常后可以删除这个备份）。"
+            if done.backup else "")
+    return (f"这个数据库由{made_by}创建（数据结构第 {done.from_version} 版），已升级到"
+            f"第 {done.to_version} 版，供社区网格通 {app_version()} 使用。\n{kept}"
+            "升级后，较早版本的社区网格通将不能再打开这个数据库。")
+
+
+def file_schema_version(path: str | os.PathLike[str]) -> int | None:
+    """A database file's schema version, read without opening it for writing (None when it
+    cannot be read)."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -41,6 +42,7 @@ def migrate(db: sqlite_utils.Database, path: Path | None = None) -> bool:
     pending = [(n, p) for n, p in _migrations() if n > version]
     if not pending:
         return False
+    backup = None
     if version > 0 and path is not None:
         backup = path.with_name(f"{path.name}.before-v{pending[-1][0]}.bak")
         dest = sqlite3.connect(backup)
@@ -55,4 +57,25 @@ def migrate(db: sqlite_utils.Database, path: Path | None = None) -> bool:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+    if version > 0:  # an existing file made by an earlier release: the window says so
+        db._griddesk_upgrade = Upgrade(version, pending[-1][0], backup)  # type: ignore
     return True
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """An existing database brought from one schema version to another as it opened, and the
+    copy kept of it before (None when opened without a path)."""
+
+    from_version: int
+    to_version: int
+    backup: Path | None
+
+
+def upgrade_of(db: sqlite_utils.Database) -> Upgrade | None:
+    """What migrate() did to this connection's file as it opened, if it upgraded it."""
+    return getattr(db, "_griddesk_upgrade", None)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.conn.execute("PRAGMA user_version").fetchone()[0]

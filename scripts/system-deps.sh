@@ -20,6 +20,11 @@ have_lib libxcb-randr.so.0  || need+=(libxcb-randr0)
 have_lib libfontconfig.so.1 || need+=(libfontconfig1)
 have_lib libdbus-1.so.3     || need+=(libdbus-1-3)
 command -v objdump >/dev/null || need+=(binutils)
+# make dist: the .deb (dpkg-deb), Qt's ICU data trimmed (icupkg, gcc), the menu entry checked.
+command -v dpkg-deb >/dev/null || need+=(dpkg)
+command -v icupkg >/dev/null || [ -x /usr/sbin/icupkg ] || need+=(icu-devtools)
+command -v gcc >/dev/null || need+=(gcc)
+command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 # Printing tests: a real CUPS queue with the CUPS-PDF backend (tests/cups_queue.py starts
 # cupsd when it is not running and adds the queue).

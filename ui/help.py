@@ -1,4 +1,5 @@
-"""The 帮助 menu: the keyboard shortcuts, and 关于 (the version and the data folder)."""
+"""The 帮助 menu: the keyboard shortcuts, and 关于 (the version, the schema version and the
+data folder)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import database
+
 # What the keys do, as the 快捷键 dialog lists them (the window's actions use the same keys).
 SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+F", "查找：光标到本页的搜索框（楼栋住户、居家隔离）"),
-    ("Ctrl+N", "新增：楼栋住户 新增住户；居家隔离 登记隔离人员；党员联户 登记党员"),
+    ("Ctrl+N", "新增：楼栋住户 新增住户；居家隔离 登记隔离人员；党员联户 登记党员；"
+               "事件诉求 登记事件"),
+    ("Ctrl+Shift+N", "事件诉求：登记居民来电诉求"),
     ("Ctrl+P", "打印：居家隔离 所选人员的告知书等；党员联户 楼栋公示"),
     ("F5", "刷新本页"),
     ("回车", "列表中：打开所选的一行（同双击）"),
@@ -66,8 +71,9 @@ class ShortcutsDialog(QDialog):
 
 
 class AboutDialog(QDialog):
-    """关于: the version, the database file and the folder it stands in, with a button that
-    opens the folder (where backups and exports are looked for)."""
+    """关于: the version, the database's schema version, the database file and the folder it
+    stands in, with a button that opens the folder (where backups and exports are looked
+    for), and the program's data folder (keys, settings: what an upgrade keeps)."""
 
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +87,14 @@ class AboutDialog(QDialog):
         self.folder_label = QLabel(self.tr("数据文件夹：{0}").format(self.folder))
         self.folder_label.setObjectName("aboutFolder")
         self.folder_label.setWordWrap(True)
+        schema = database.file_schema_version(db_path)
+        self.schema_label = QLabel(self.tr("数据结构版本：第 {0} 版（本程序最高支持第 {1} 版）")
+                                   .format(schema if schema is not None else "?",
+                                           database.LATEST_SCHEMA))
+        self.schema_label.setObjectName("aboutSchema")
+        self.data_label = QLabel(self.tr("程序数据文件夹：{0}").format(database.data_dir()))
+        self.data_label.setObjectName("aboutDataDir")
+        self.data_label.setWordWrap(True)
         self.open_button = QPushButton(self.tr("打开数据文件夹(&O)"))
         self.open_button.clicked.connect(self.open_folder)
         close = QPushButton(self.tr("关闭"))
@@ -91,7 +105,8 @@ class AboutDialog(QDialog):
         row.addStretch()
         row.addWidget(close)
         layout = QVBoxLayout(self)
-        for widget in (self.version_label, self.file_label, self.folder_label):
+        for widget in (self.version_label, self.schema_label, self.file_label, self.folder_label,
+                       self.data_label):
             layout.addWidget(widget)
         layout.addLayout(row)
         self.setMinimumWidth(480)

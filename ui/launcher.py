@@ -13,6 +13,11 @@ _STARTED = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if len(argv) == 1 and argv[0].lower().endswith(".gdsync"):
+        # A double-click on a sync bundle (the desktop entry's `griddesk %f`): the window on
+        # this PC's database, importing it.
+        return run_window(None, open_bundle=Path(argv[0]))
     args = build_parser().parse_args(argv)
     if args.command:
         return run_command(args)
@@ -25,11 +30,20 @@ def _warm_search_keys() -> None:
     name_search_key("张三")
 
 
-def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = None) -> int:
+def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = None,
+               open_bundle: Path | None = None) -> int:
     from PySide6.QtCore import QLibraryInfo, QLockFile, QTimer, QTranslator
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-    from app.database import OpenError, community_info, default_db_path, open_community_db
+    from app.database import (
+        OpenError,
+        community_info,
+        default_db_path,
+        open_community_db,
+        upgrade_notice,
+    )
+    from app.resources import resource_path
     from ui.community_dialog import CommunityDialog
     from ui.main_window import MainWindow
     from ui.resources import install_fonts
@@ -37,6 +51,8 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GridDesk")
     app.setApplicationDisplayName("社区网格通")
+    app.setDesktopFileName("griddesk")  # the menu entry's icon and name on Wayland/taskbars
+    app.setWindowIcon(QIcon(str(resource_path("icons/griddesk.svg"))))
     app.setFont(install_fonts())
     # Qt's own words (OK/Cancel of standard dialogs, file dialogs) in Chinese too.
     translator = QTranslator(app)
@@ -55,6 +71,11 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
     if not path.exists():
         if smoke:
             return fail("无法打开数据库", f"找不到数据库文件：{path}")
+        if open_bundle is not None:
+            return fail("还没有社区数据库",
+                        f"这台电脑上还没有社区网格通的数据库（{path}），无法导入同步包"
+                        f"“{open_bundle.name}”。\n请先从开始菜单打开“社区网格通”，新建或打开"
+                        "本社区的数据库并向区里登记，再双击同步包导入。")
         dialog = CommunityDialog(path)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return 0
@@ -74,6 +95,9 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
     if community_info(db) is None:
         return fail("数据库还没有社区信息",
                     f"{path} 里还没有填写社区信息。请删除该文件后重新启动，按提示填写。")
+    upgraded = upgrade_notice(db)  # a database from an earlier release, upgraded as it opened
+    if upgraded and smoke:
+        print(f"数据库已升级:{upgraded}", file=sys.stderr)
 
     session = _signed_in(db, path, smoke=smoke, user=user)
     if session is None:
@@ -91,6 +115,13 @@ def run_window(db_path: Path | None, *, smoke: bool = False, user: str | None = 
         if notice:
             QTimer.singleShot(0, lambda w=window, n=notice: QMessageBox.information(
                 w, "已从备份恢复", n))
+        if upgraded and not smoke:
+            QTimer.singleShot(0, lambda w=window, n=upgraded: QMessageBox.information(
+                w, "数据库已升级", n))
+            upgraded = None
+        if open_bundle is not None:
+            QTimer.singleShot(0, lambda w=window, b=open_bundle: _import_bundle(w, b))
+            open_bundle = None
         if smoke:
             def finish(window: MainWindow = window) -> None:
                 if os.environ.get("GRIDDESK_TIMING"):
@@ -179,6 +210,12 @@ def _signed_in(db, path: Path, *, smoke: bool, user: str | None, ask: bool = Fal
 
             show_new_recovery_code(db)
     return session
+
+
+def _import_bundle(window, bundle: Path) -> None:
+    """The 同步 page, importing a bundle the user opened from the file manager."""
+    window.events.show_page.emit(window.sync_page)
+    window.sync_page.import_paths([bundle])
 
 
 def _start_automatic_backups(window) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_TIMEOUT = 900
 RUN_TIMEOUT = 120
 
 pytestmark = pytest.mark.slow
@@ -30,21 +28,9 @@ def _run(args: list[str | Path], timeout: float = RUN_TIMEOUT) -> subprocess.Com
 
 
 @pytest.fixture(scope="module")
-def griddesk(tmp_path_factory) -> Path:
-    """The frozen griddesk executable, built from build.spec into a temporary folder."""
-    if sys.platform.startswith("linux"):
-        missing = [tool for tool in ("objdump", "strip") if shutil.which(tool) is None]
-        if missing:
-            pytest.fail(f"PyInstaller on Linux needs {' and '.join(missing)} (package binutils); "
-                        "run scripts/system-deps.sh or `apt-get install binutils`")
-    out = tmp_path_factory.mktemp("frozen")
-    build = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", str(ROOT / "build.spec"),
-         "--distpath", str(out / "dist"), "--workpath", str(out / "build")],
-        cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
-    if build.returncode != 0:
-        pytest.fail(f"PyInstaller failed ({build.returncode}):\n{build.stderr[-4000:]}")
-    exe = out / "dist" / "griddesk" / ("griddesk.exe" if sys.platform == "win32" else "griddesk")
+def griddesk(frozen_dist) -> Path:
+    """The frozen griddesk executable, built once a session (tests/e2e/conftest.py)."""
+    exe = frozen_dist.folder / ("griddesk.exe" if sys.platform == "win32" else "griddesk")
     assert exe.is_file(), f"no executable at {exe}"
     return exe
 
