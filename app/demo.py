@@ -753,6 +753,20 @@ def build_demo(path: str | os.PathLike[str], *, residents: int = BASE_RESIDENTS,
                         progress(done, total)
         paired = add_demo_pairings(db, seed, today) if pairings else 0
         cases = add_demo_cases(db, seed) if isolation_cases else {}
+        from app.care.demo import add_demo_visits  # a month of care visits, some overdue
+        add_demo_visits(db, seed)
+        from app.incidents.demo import add_demo_incidents  # a month of grid events
+        add_demo_incidents(db, seed)
+        from app.categories.demo import add_demo_categories
+        add_demo_categories(db, seed)
+        from app.sweeps.demo import add_demo_sweep  # a sweep under way
+        add_demo_sweep(db, seed)
+        from app.inspections.demo import add_demo as add_demo_places  # shops, inspections
+        add_demo_places(db, seed)
+        from app.readiness.demo import add_demo_readiness  # checkpoints, supplies
+        add_demo_readiness(db, seed)
+        from app.duty.demo import add_demo_duty  # trios, volunteers, this week's roster
+        add_demo_duty(db, seed)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return {
             "pairings": paired,
@@ -848,6 +862,14 @@ ORIGINS = ("上海市", "广州市", "北京市朝阳区", "郑州市金水区",
            "西安市", "成都市")
 
 
+def _registered_at(day: date, now: datetime) -> datetime:
+    """An hour before this time of day on `day`, never before that day began: made just
+    after midnight, the demo once registered its cases the evening before they started, as
+    planned ones that could then not be released."""
+    return max(datetime.combine(day, now.time()) - timedelta(hours=1),
+               datetime.combine(day, time(0, 0)))
+
+
 def add_demo_cases(db: Any, seed: int, now: datetime | None = None, scale: float = 1.0
                    ) -> dict[str, int]:
     """Isolation cases around `now` (the real clock by default, so the 今日 board is live):
@@ -884,7 +906,7 @@ def add_demo_cases(db: Any, seed: int, now: datetime | None = None, scale: float
             origin=rng.choice(ORIGINS), arrived_on=start - timedelta(days=rng.randint(0, 1)),
             started_on=start, door_measure=rng.choice(
                 ("seal", "seal", "sensor") if kind == "home_isolation" else ("none", "sensor")),
-            by=by, now=datetime.combine(min(start, today), now.time()) - timedelta(hours=1))
+            by=by, now=_registered_at(min(start, today), now))
         if start > today:
             counts["planned"] = counts.get("planned", 0) + 1
             continue
@@ -998,6 +1020,8 @@ def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
         engine.create_district(district, *DISTRICT)
         with tempfile.TemporaryDirectory(prefix="griddesk-demo-district-") as tmp:
             stick = Path(tmp)
+            from app.sweeps.demo import add_district_sweep  # goes down to every community
+            add_district_sweep(district)
             for i, plan in enumerate(plan_demo_district(communities, streets, residents)):
                 name, code = plan.name, plan.code
                 file = path.with_name(f"{path.stem}-{code}.sqlite")
@@ -1016,8 +1040,21 @@ def build_demo_district(path: str | os.PathLike[str], *, communities: int = 3,
                     peer = engine.district_peer(community)["node_id"]
                     engine.export_bundles(community, peer, stick / code / "up")
                     engine.import_folder(district, stick / code / "up")
+                    from app.keypersons.demo import import_demo_part  # its key persons
+                    import_demo_part(district, q.community_id(community), stick / code,
+                                     seed=seed + i, unmatched=i == 0)
+                    from app.incidents.demo import add_demo_replies  # answers go down
+                    add_demo_replies(district, q.community_id(community), seed + i)
+                    from app.inspections.demo import add_district_round  # 督查, goes down
+                    add_district_round(district, q.community_id(community), name)
                     engine.export_bundles(district, seen.node_id, stick / code / "down")
                     engine.import_folder(community, stick / code / "down")
+                    if i == 0:   # half its key persons verified (the next bundle up)
+                        from app.keypersons.demo import verify_demo_part
+                        verify_demo_part(community, seed=seed + i)
+                    from app.reports.demo import add_demo_week  # outcomes, a week of 日报
+                    add_demo_week(community, district, stick / code, seed + i,
+                                  plan.silent_days)
                     if plan.silent_days:    # its last bundle came days ago
                         _backdate_last_bundle(district, seen.node_id, plan.silent_days)
                 finally:

@@ -13,4 +13,5 @@ class AppEvents(QObject):
     open_member = Signal(str)          # show this Party member (and their households)
     open_household = Signal(str)       # show this household in 楼栋住户
     show_page = Signal(object)         # bring this page to the front (the window listens)
+    open_places = Signal(str, str, str)  # a tree node's 场所: ("compound" | "street", id, name)
     community_selected = Signal(str)   # at a district: look at this community (its id)

@@ -22,23 +22,30 @@ from app.database import community_info
 from app.duplicates import has_notices
 from app.sync.engine import role
 from ui.accounts.window_access import install_access
+from ui.care.page import CarePage
 from ui.district.overview import DistrictOverviewPage
 from ui.duplicates.page import DuplicatesPage
+from ui.duty.page import DutyPage
 from ui.events import AppEvents
+from ui.incidents.page import IncidentsPage
 from ui.isolation.page import IsolationPage
+from ui.keypersons.page import KeyPersonsPage
 from ui.ledger.actions import ExportRunner, export_current_list, export_whole_ledger
 from ui.ledger.import_dialog import LedgerImportDialog, choose_ledger_file
 from ui.overview.page import OverviewPage
 from ui.pairing.page import PartyPage
+from ui.places.page import PlacesPage
 from ui.registry.page import RegistryPage
+from ui.reports.page import ReportsPage
 from ui.settings.page import SettingsPage
+from ui.sweeps.page import SweepsPage
 from ui.sync.page import SyncPage
 from ui.widgets.community_filter import settings
 
 GEOMETRY_KEY = "window/geometry"
 NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e8eef6; border: none; font-size: 12pt; }
-QListWidget#nav::item { padding: 12px 18px; }
+QListWidget#nav::item { padding: 8px 18px; }   /* sixteen pages fit 768 px */
 QListWidget#nav::item:selected { background: #2f5d93; color: white; }
 """
 
@@ -83,11 +90,19 @@ class MainWindow(QMainWindow):
         self.duplicates_title = self.tr("重复登记") if at_district else self.tr("区里提示")
         self.duplicates_page = (DuplicatesPage(db, self.events)
                                 if at_district or has_notices(db) else None)
+        self.places_page = PlacesPage(db, self.events)
         for title, page in [
             (self.tr("概览"), self.overview_page),
             (self.tr("楼栋住户"), self.registry_page),
             (self.tr("党员联户"), self.party_page),
             (self.tr("居家隔离"), self.isolation_page),
+            (self.tr("重点人员核查"), KeyPersonsPage(db, self.events, db_path)),
+            (self.tr("事件诉求"), IncidentsPage(db, self.events)),
+            (self.tr("关爱走访"), CarePage(db, self.events)),
+            (self.tr("入户排查"), SweepsPage(db, self.events)),
+            (self.tr("日报"), ReportsPage(db, self.events)),
+            (self.tr("值班备勤"), DutyPage(db, self.events)),
+            (self.tr("场所检查"), self.places_page),
             (self.tr("同步"), self.sync_page),
             (self.tr("设置"), SettingsPage(db, db_path)),
         ]:
@@ -97,6 +112,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(QListWidgetItem(title))
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.events.open_places.connect(self._open_places)   # a 场所 node of the tree
         self.events.show_page.connect(lambda page: self.nav.setCurrentRow(
             self.pages.indexOf(page)))  # household ⇄ member links between pages
         # A community double-clicked on the district overview: its residents (the lists'
@@ -236,6 +252,10 @@ class MainWindow(QMainWindow):
             runner.stop()
         settings().setValue(GEOMETRY_KEY, self.saveGeometry())
         super().closeEvent(event)
+
+    def _open_places(self, kind: str, node_id: str, name: str) -> None:
+        self.places_page.show_node(kind, node_id, name)
+        self.nav.setCurrentRow(self.pages.indexOf(self.places_page))
 
     def go_to(self, title: str) -> None:
         for i in range(self.nav.count()):

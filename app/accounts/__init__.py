@@ -44,6 +44,8 @@ PERMISSION_LABELS = {
     "cases.edit": "登记和修改居家隔离",
     "health.edit": "登记健康监测和检测结果",
     "keypersons.view": "查看重点人员",
+    "sweeps.manage": "发起和结束入户排查",
+    "reports.confirm": "确认上报日报",
     "ledger.import": "导入台账",
     "ledger.export": "导出台账",
     "print": "打印文书",
@@ -52,25 +54,35 @@ PERMISSION_LABELS = {
     "accounts.manage": "管理账户",
     "audit.view": "查看审计日志",
     "personal.reveal": "查看完整的证件号码和电话",
+    "incidents.view": "查看事件和诉求",
+    "incidents.edit": "登记和办理事件、诉求",
+    "incidents.reply": "答复社区上报的事件",
+    "places.edit": "登记场所、检查和整改",
+    "supervision.edit": "督查各社区",
+    "duty.edit": "登记值班、专班志愿者、卡口和物资",
 }
 
 _ALL = frozenset(PERMISSION_LABELS)
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": _ALL,
     "grid_worker": frozenset({"registry.view", "registry.edit", "pairing.view", "pairing.edit",
-                              "cases.view", "cases.edit", "print", "personal.reveal"}),
+                              "cases.view", "cases.edit", "print", "personal.reveal",
+                              "incidents.view", "incidents.edit", "places.edit",
+                              "duty.edit"}),
     "doctor": frozenset({"registry.view", "cases.view", "health.edit", "print",
                          "personal.reveal"}),
     "police": frozenset({"registry.view", "cases.view", "keypersons.view", "personal.reveal"}),
     "district": frozenset({"registry.view", "pairing.view", "cases.view", "keypersons.view",
-                           "ledger.export", "sync"}),
+                           "ledger.export", "sync", "incidents.view", "incidents.reply",
+                           "supervision.edit"}),
     "street": frozenset({"registry.view", "pairing.view", "cases.view", "keypersons.view",
-                         "ledger.export"}),
+                         "ledger.export", "incidents.view", "supervision.edit"}),
 }
 # At a district database, community data is only looked at: whoever is signed in, these are
 # refused (require, and the window's buttons), with DISTRICT_READ_ONLY as the reason.
 COMMUNITY_WRITES = frozenset({"registry.edit", "registry.structure", "pairing.edit",
-                              "cases.edit", "health.edit", "ledger.import"})
+                              "cases.edit", "health.edit", "ledger.import", "incidents.edit",
+                              "places.edit", "duty.edit"})
 DISTRICT_READ_ONLY = ("区里只能查看社区的数据；更正请联系该社区在本社区电脑上修改，"
                       "同步后即可看到。")
 # Values a role sees unmasked in lists; anything else shows masked, "显示" reveals it. Every

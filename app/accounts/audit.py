@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from app import community_scope
 from app.accounts import ROLE_LABELS, current, masking, require
 from app.isolation import (
     DOOR_LABELS,
@@ -47,6 +48,24 @@ TABLE_LABELS = {
     "isolation_cases": "隔离案件", "case_events": "案件记录", "case_checks": "健康监测",
     "case_tests": "核酸检测", "case_forms": "文书", "print_log": "打印记录",
     "district_policy": "区里隔离政策",
+    "incidents": "事件/诉求", "incident_steps": "事件办理", "incident_replies": "区里答复",
+    "incident_kinds": "事件类型", "incident_photos": "事件照片",
+    "incident_photo_parts": "事件照片内容",
+    "sweeps": "入户排查", "sweep_visits": "入户排查记录", "daily_reports": "日报",
+    "keyperson_lists": "重点人员名单", "keypersons": "重点人员",
+    "keyperson_results": "重点人员核查结果",
+    "categories": "人员类别", "category_marks": "人员类别调整",
+    "care_rules": "走访间隔", "care_schedules": "个人走访安排", "care_visits": "关爱走访",
+    "care_needs": "走访发现需求", "care_vaccinations": "疫苗接种情况",
+    "places": "场所", "place_kinds": "场所类型", "place_forms": "复工复产文书",
+    "inspections": "检查/督查", "inspection_templates": "检查表",
+    "inspection_answers": "检查项结果", "inspection_problems": "检查发现的问题",
+    "problem_corrections": "问题整改情况",
+    "duty_trios": "三人小组", "duty_shifts": "值班班次", "duty_swaps": "换班记录",
+    "task_forces": "专班", "volunteers": "志愿者", "volunteer_hours": "志愿服务时长",
+    "checkpoints": "卡口", "checkpoint_counts": "卡口人车数量",
+    "checkpoint_entries": "卡口人员登记",
+    "supplies": "物资", "supply_moves": "物资出入库",
 }
 FIELD_LABELS = {
     "name": "姓名/名称", "id_number": "证件号码", "phone": "电话", "household_id": "住户",
@@ -76,6 +95,13 @@ FIELD_LABELS = {
     "tests_open": "允许社区增加检测日", "fever_open": "允许社区调低发热标准",
     "deadlines_open": "允许社区设定检测时间", "changed_at": "修改时间", "changed_by": "修改人",
     "isolation.settings": "隔离政策", "isolation.overrides": "本社区对区里隔离政策的调整",
+    # sweeps and daily reports (0014)
+    "title": "名称", "scope": "范围", "questions": "排查内容", "starts_on": "开始日期",
+    "due_on": "完成期限", "outcome": "排查结果", "visited_on": "排查日期",
+    "visited_by": "排查人", "people": "现住人数", "returnees": "外地返回人数",
+    "returnee_origin": "返回来源地", "returned_on": "返回日期", "elderly": "60岁以上人数",
+    "elderly_unvaccinated": "60岁以上未接种", "report_on": "日报日期",
+    "confirmed_by": "确认人", "confirmed_at": "确认时间", "replaces": "更正的日报",
 }
 # Coded values shown in words, by field ("kind" is a case's kind or a case event's).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -168,12 +194,14 @@ class AuditRow:
     record: str
     detail: str
     by: str = ""         # the operator as people know them: 王秀英
+    community: str = ""  # at a district: whose record, named as it was then (community_scope)
 
 
 def rows(db: sqlite_utils.Database, *, actor: str | None = None, action: str | None = None,
          record: str | None = None, since: date | None = None, until: date | None = None,
-         limit: int = 5000) -> list[AuditRow]:
-    """The entries matching the filters (dates inclusive, local days), newest first."""
+         limit: int = 5000, communities: Collection[str] | None = None) -> list[AuditRow]:
+    """The entries matching the filters (dates inclusive, local days), newest first;
+    `communities` (at a district) keeps those about records of these communities."""
     session = require(db, "audit.view")
     actions = None
     if action:
@@ -181,13 +209,16 @@ def rows(db: sqlite_utils.Database, *, actor: str | None = None, action: str | N
     found = store.entries(
         db, actor=actor or None, actions=actions, record=(record or "").strip() or None,
         since=_day_start_utc(since) if since else None,
-        until=_day_start_utc(until + timedelta(days=1)) if until else None, limit=limit)
+        until=_day_start_utc(until + timedelta(days=1)) if until else None, limit=limit,
+        communities=communities)
     labels = rq.row_labels(db, references(found))
     names = store.actor_names(db)
+    whose = community_scope.audit_communities(db, found)
     return [AuditRow(seq=e.seq, time=local_time(e.at), actor=e.actor or "（系统）",
                      action=ACTION_LABELS.get(e.action, e.action),
                      what=_what(e, labels), record=e.row_id or "",
-                     detail=describe(e, session, labels), by=actor_name(e.actor, names))
+                     detail=describe(e, session, labels), by=actor_name(e.actor, names),
+                     community=whose.get(e.seq, ""))
             for e in found]
 
 
@@ -310,12 +341,13 @@ def compare_with_backup(db: sqlite_utils.Database, path: Path) -> tuple[bool, st
 def export_audit(db: sqlite_utils.Database, path: str | os.PathLike[str], *,
                  actor: str | None = None, action: str | None = None,
                  record: str | None = None, since: date | None = None,
-                 until: date | None = None) -> int:
-    """The filtered entries as an Excel sheet; the export itself is recorded."""
+                 until: date | None = None, communities: Collection[str] | None = None) -> int:
+    """The filtered entries as an Excel sheet (at a district with the 社区 column); the
+    export itself is recorded."""
     from app.ledger.xlsx import ExportColumn, write_ledger
 
     found = rows(db, actor=actor, action=action, record=record, since=since, until=until,
-                 limit=1_000_000)
+                 limit=1_000_000, communities=communities)
     columns = [
         ExportColumn("序号", lambda r: r.seq, "number"),
         ExportColumn("时间", lambda r: r.time, width=20),
@@ -325,8 +357,12 @@ def export_audit(db: sqlite_utils.Database, path: str | os.PathLike[str], *,
         ExportColumn("记录编号", lambda r: r.record, "code", width=38),
         ExportColumn("内容", lambda r: r.detail, "wrap", width=60),
     ]
+    if community_scope.is_district(db):
+        columns.insert(0, ExportColumn("社区", lambda r: r.community))
     filters = {k: str(v) for k, v in (("actor", actor), ("action", action), ("record", record),
                                      ("since", since), ("until", until)) if v}
+    if communities is not None:
+        filters["community"] = community_scope.describe(db, communities)
     written = write_ledger(path, "审计日志", f"共 {len(found)} 条", columns, found,
                            total=len(found), sheet_name="审计日志")
     store.append(db, "export", detail={"what": "audit_log", "path": str(path),

@@ -48,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import verify as verify_cli
 
     verify_cli.add_commands(sub)
+    from app.cli import keypersons as keypersons_cli
+
+    keypersons_cli.add_commands(sub)
+    from app.cli import reports as reports_cli
+
+    reports_cli.add_commands(sub)
+    from app.cli import sweeps as sweeps_cli
+
+    sweeps_cli.add_commands(sub)
     return parser
 
 
@@ -129,6 +138,18 @@ def _run_command(args: argparse.Namespace) -> int:
 
     if args.command in verify_cli.COMMANDS:
         return verify_cli.run(args)
+    from app.cli import keypersons as keypersons_cli
+
+    if args.command in keypersons_cli.COMMANDS:
+        return keypersons_cli.run(args)
+    from app.cli import reports as reports_cli
+
+    if args.command in reports_cli.COMMANDS:
+        return reports_cli.run(args)
+    from app.cli import sweeps as sweeps_cli
+
+    if args.command in sweeps_cli.COMMANDS:
+        return sweeps_cli.run(args)
     raise ValueError(f"unknown command {args.command}")
 
 

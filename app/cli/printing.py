@@ -37,6 +37,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_common(release)
     release.add_argument("--case", required=True, dest="case", help="已解除案例的ID")
     add_output(release)
+    from app.cli.person import add_print_commands
+
+    add_print_commands(psub, add_common, add_output)
+    from app.cli.duty import add_print_commands as add_duty_commands
+
+    add_duty_commands(psub, add_common, add_output)
+    from app.cli.places import add_print_commands as add_places_commands
+
+    add_places_commands(psub, add_common, add_output)
 
 
 def add_output(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +144,20 @@ def _run(args: argparse.Namespace, db: sqlite_utils.Database) -> int:
     try:
         if args.form in ("notices", "release"):
             return run_isolation(args, db)
+        from app.cli.duty import FORMS as DUTY_FORMS
+        from app.cli.duty import run_print as run_duty_print
+
+        if args.form in DUTY_FORMS:
+            return run_duty_print(args, db, deliver, said_where)
+        from app.cli.places import FORMS as PLACES_FORMS
+        from app.cli.places import run_print as run_places_print
+
+        if args.form in PLACES_FORMS:
+            return run_places_print(args, db, deliver, said_where)
+        from app.cli.person import FORMS, run_print
+
+        if args.form in FORMS:
+            return run_print(args, db, deliver, said_where)
         buildings = resolve_buildings(db, args.building)
         if not buildings:
             print("这个社区还没有楼栋，没有可打印的内容。", file=sys.stderr)

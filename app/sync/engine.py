@@ -24,12 +24,12 @@ from nacl.exceptions import BadSignatureError
 from app import duplicates
 from app.database import community_info, database_file
 from app.errors import FormError
-from app.sync import anchor, enrollment, incoming
+from app.sync import anchor, authorship, enrollment, incoming
 from app.sync import bundle as fmt
 from app.sync.bundle import BundleError
 from app.sync.enrollment import EnrollRequest
 from app.sync.keys import NodeKeys, keys_dir, load_or_create_keys, verify_key
-from db import changelog, migrate, snapshot
+from db import changelog, compaction, migrate, snapshot
 from db import district as district_levels
 from db import registry as q
 from db import sync as store
@@ -263,8 +263,11 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
     owners = _owners_for(db, peer)
     # A node that replaced its community's old one (restored from a backup) first gets all
     # we hold for it, from the rows and their stamps: we never re-log what we receive.
-    snap = (snapshot.plan(db, peer, owners, part_size, now_text())
-            if role(db) == "district" and owners is not None else None)
+    # So does a peer lacking changes that compaction removed (db/compaction.py).
+    snap = (snapshot.plan(db, peer, owners or [get_meta(db, "community_id")], part_size,
+                          now_text())
+            if (role(db) == "district" and owners is not None)
+            or snapshot.behind_compaction(db, peer) else None)
     start = peer["acked_seq"] if snap is None else snap.through
     last = max(changelog.last_seq(db), start)
     steps: list[tuple[int, int | None, snapshot.Part | None]] = [
@@ -299,7 +302,8 @@ def build_bundles(db: sqlite_utils.Database, peer_id: str, *, part_size: int = P
     # Each part read here is compressed, signed and encrypted on a second thread (zlib and
     # libsodium let go of the GIL) while the next part is read. A snapshot of many parts is
     # also read from its far end by a second process, so that both processors work.
-    with ThreadPoolExecutor(max_workers=1) as sealer, _helper_process(len(parts)) as process:
+    with ThreadPoolExecutor(max_workers=1) as sealer, _helper_process(len(parts)) as process, \
+            compaction.export_reading(db):   # compaction of this file waits meanwhile
         while todo:
             while process is not None and len(helper) < 2 and len(todo) > 1:
                 try:
@@ -562,6 +566,12 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
     if _foreign_rows(db, rows, _owners_allowed(db, peer)):
         raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
                           "请联系区里核实。")
+    written = authorship.violation(rows, at_district=role(db) == "district",
+                                   district_owner=peer["community_id"],
+                                   district_node=peer["node_id"])
+    if written:   # the rows may be the sender's, yet not the sender's to change
+        raise BundleError("not_author", f"同步包里有“{peer['name']}”无权修改的{written}，"
+                          "整个同步包已拒绝，本机数据没有改动。请联系区里核实。")
     incoming.check_references(db, rows, _district_owner(db, peer), peer["name"])
     count = sum(len(r[3]) for r in rows)
     me = node_state(db).node_id

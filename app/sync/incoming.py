@@ -56,7 +56,8 @@ _CHECK_IN = re.compile(r"CHECK\s*\(\s*\[?(\w+)\]?\s+IN\s*\(([^)]*)\)\s*\)", re.I
 
 # Free text a person writes (a note, a reason, a case's history) may hold tabs and line
 # breaks; every other text column (names, ID numbers, phones, door numbers, codes) may not.
-FREE_TEXT = frozenset({"note", "reason", "status_reason", "old_value", "new_value"})
+FREE_TEXT = frozenset({"note", "reason", "status_reason", "old_value", "new_value",
+                       "description", "result", "escalate_reason"})
 
 TABLE_LABELS = {
     "org_units": "组织单元", "staff": "工作人员", "compounds": "楼院", "buildings": "楼栋",
@@ -65,7 +66,25 @@ TABLE_LABELS = {
     "member_contacts": "联户记录", "isolation_cases": "居家隔离/监测", "case_events": "管控记录",
     "case_checks": "健康监测记录", "case_tests": "核酸检测记录", "case_forms": "文书",
     "print_log": "打印记录", "district_policy": "区里隔离政策",
+    "care_rules": "走访间隔", "care_schedules": "个人走访安排", "care_visits": "关爱走访记录",
+    "care_needs": "走访发现需求", "care_vaccinations": "疫苗接种情况",
     "duplicate_notices": "重复登记提示",
+    "incidents": "事件和诉求", "incident_steps": "事件办理记录",
+    "incident_replies": "区里对上报事件的答复", "incident_kinds": "事件类型",
+    "incident_photos": "事件照片", "incident_photo_parts": "事件照片内容",
+    "sweeps": "入户排查", "sweep_visits": "入户排查记录", "daily_reports": "日报",
+    "keyperson_lists": "重点人员名单", "keypersons": "重点人员",
+    "keyperson_results": "重点人员核查结果",
+    "categories": "人员类别", "category_marks": "人员类别调整",
+    "places": "场所", "place_kinds": "场所类型", "place_forms": "复工复产文书",
+    "inspections": "检查和督查", "inspection_templates": "检查表",
+    "inspection_answers": "检查项结果", "inspection_problems": "检查发现的问题",
+    "problem_corrections": "问题整改情况",
+    "duty_trios": "三人小组", "duty_shifts": "值班班次", "duty_swaps": "换班记录",
+    "task_forces": "专班", "volunteers": "志愿者", "volunteer_hours": "志愿服务时长",
+    "checkpoints": "卡口", "checkpoint_counts": "卡口人车数量",
+    "checkpoint_entries": "卡口人员登记",
+    "supplies": "物资", "supply_moves": "物资出入库",
 }
 COLUMN_LABELS = {
     "name": "名称/姓名", "id_number": "证件号码", "id_kind": "证件类型", "phone": "电话",
@@ -584,6 +603,35 @@ def check_references(db: sqlite_utils.Database, rows: list[Run], shared: str,
                                  f"指向了另一个社区的{_where(parent, target)}（一个社区的"
                                  "数据只能引用本社区或区里的数据）", "foreign_reference",
                                  f"请联系区里核实“{peer_name}”为什么发来这样的数据。")
+    _check_about(db, pointers, owners, shared, peer_name)
+
+
+# District rows about one community (a supervision round's problems, by the round's subject):
+# a community's row may point at such a row only when it is about that community (it answers
+# the findings about itself, not a neighbour's, which every community holds too).
+ABOUT: dict[str, str] = {
+    "inspection_problems": (
+        "SELECT p.id, CASE WHEN i.subject_kind = 'community' THEN i.subject_id END "
+        "FROM json_each(?) j JOIN inspection_problems p ON p.id = j.value "
+        "JOIN inspections i ON i.id = p.inspection_id"),
+}
+
+
+def _check_about(db: sqlite_utils.Database, pointers: list[tuple[str, str, str, str, str]],
+                 owners: Any, shared: str, peer_name: str) -> None:
+    wanted: dict[str, set[str]] = {}
+    for _tbl, _row_id, _col, parent, target in pointers:
+        if parent in ABOUT and owners((parent, target)) == {shared}:
+            wanted.setdefault(parent, set()).add(target)
+    about = {(parent, r[0]): r[1] for parent, ids in wanted.items()
+             for r in db.conn.execute(ABOUT[parent], (orjson.dumps(sorted(ids)).decode(),))}
+    for tbl, row_id, col, parent, target in pointers:
+        mine = owners((tbl, row_id)) or set()
+        if (parent, target) in about and mine != {shared} and {about[(parent, target)]} != mine:
+            raise _row_error(peer_name, tbl, row_id, col,
+                             f"指向的{_where(parent, target)}是区里对另一个社区的督查发现（一个"
+                             "社区只能答复对本社区的督查）", "foreign_reference",
+                             f"请联系区里核实“{peer_name}”为什么发来这样的数据。")
 
 
 def _held_owners(db: sqlite_utils.Database, wanted: dict[str, Iterable[str]]

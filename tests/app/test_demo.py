@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -289,8 +289,18 @@ def test_demo_district_has_enrolled_synced_communities(tmp_path):
     session = accounts.demo_sign_in(district)
     assert session is not None and session.role == "admin"
     assert accounts.refusal(district, "registry.edit")
+    # A week of daily reports from both, and the district's sweep under way in each.
+    from app import reports, sweeps
+    assert dict(reports.report_days(district)) == {
+        date.today() - timedelta(days=d): 2 for d in range(7)}
+    (district_sweep,) = [s for s in sweeps.sweeps(district) if s.by_district]
+    under_way = sweeps.progress(district, district_sweep.id, "community")
+    assert len(under_way) == 2 and all(0 < p.finished < p.households for p in under_way)
     district.conn.close()
     community = open_community_db(tmp_path / "中原区-410102008001.sqlite")
     assert engine.district_peer(community)["name"] == "中原区"
+    own = [s for s in sweeps.sweeps(community) if not s.by_district]   # its own sweep too
+    assert len(own) == 1 and sweeps.total(sweeps.progress(community, own[0].id)).finished > 0
     community.conn.close()
     assert main(["demo", "--district", str(district_file)]) == 2     # exists: not overwritten
+

@@ -87,3 +87,9 @@ def test_every_button_has_its_own_alt_letter(window, qtbot):
             assert letter not in menus, (title, button.text())
             assert letter not in letters, (title, button.text(), letters[letter])
             letters[letter] = button.text()
+
+
+def test_every_page_is_in_sight_in_the_navigation_at_768_px(window, qtbot):
+    _show(window, qtbot, "概览", 1024, 768)
+    assert window.nav.count() >= 12
+    assert window.nav.verticalScrollBar().maximum() == 0, "the page list scrolls"

@@ -146,7 +146,7 @@ class BackupSection(QGroupBox):
         self.restore_button = QPushButton(self.tr("从备份恢复(&R)…"))
         self.restore_button.setObjectName("restoreBackup")
         self.restore_button.clicked.connect(lambda: self.restore_from())
-        self.recovery_button = QPushButton(self.tr("更换恢复密钥…"))
+        self.recovery_button = QPushButton(self.tr("更换恢复密钥(&K)…"))
         self.recovery_button.setObjectName("renewRecoveryKey")
         self.recovery_button.clicked.connect(
             lambda: recovery.renew_recovery_code(self.db, self) and self.refresh())

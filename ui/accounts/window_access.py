@@ -13,7 +13,8 @@ from ui.accounts.idle_lock import IdleLock
 PAGE_PERMISSIONS = {"楼栋住户": "registry.view", "党员联户": "pairing.view",
                     "居家隔离": "cases.view", "同步": "sync", "设置": "settings",
                     "审计": "audit.view", "账户": "accounts.manage",
-                    "重复登记": "registry.view", "区里提示": "registry.view"}
+                    "重复登记": "registry.view", "区里提示": "registry.view",
+                    "事件诉求": "incidents.view", "关爱走访": "pairing.view"}
 MENU_PERMISSIONS = {"导入": "ledger.import", "导出": "ledger.export"}
 
 
@@ -32,7 +33,7 @@ def install_access(window: QMainWindow, session: accounts.Session | None
     if signed_in and session.can("audit.view"):
         from ui.accounts.audit_page import AuditPage
 
-        window.audit_page = AuditPage(db)
+        window.audit_page = AuditPage(db, getattr(window, "events", None))
         _add_page(window, "审计", window.audit_page)
     if signed_in and session.can("accounts.manage"):
         from ui.accounts.page import AccountsPage

@@ -45,6 +45,7 @@ from ui.isolation.dialogs import (
     SettingsDialog,
     TestDialog,
 )
+from ui.person.page import open_person
 from ui.registry.staff_dialog import StaffDialog
 from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.flow import FlowLayout
@@ -258,6 +259,9 @@ class IsolationPage(QWidget):
         self.cases_view.setObjectName("casesView")
         self.cases_view.selectionModel().selectionChanged.connect(
             lambda *_: self._show_case(self._selected_record()))
+        # A person listed: double-click or Enter opens their file (一人一档, ui/person).
+        self.cases_view.doubleClicked.connect(lambda _i: open_person(
+            self, self.db, (self._selected_record() or {}).get("resident_id")))
         self.print_release_button = QPushButton(self.tr("打印解除通知书(&P)…"))
         self.print_release_button.setObjectName("action_print_release")
         self.print_release_button.clicked.connect(lambda: self.print_release())

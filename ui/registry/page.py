@@ -21,13 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, community_scope, district, pairing, registry
+from app import accounts, buildings, community_scope, district, pairing, places, registry
 from app.accounts import masking
 from app.errors import FormError
 from ui.access import allowed, limit
+from ui.buildings.ledger import export_node_ledger
+from ui.buildings.view import open_building
+from ui.categories.columns import annotate
 from ui.district import tree as district_tree
 from ui.events import AppEvents
 from ui.pairing.dialogs import PairDialog, PartyMemberDialog
+from ui.person.page import open_person
 from ui.registry.dialogs import (
     BuildingDialog,
     CompoundDialog,
@@ -38,12 +42,15 @@ from ui.registry.dialogs import (
 )
 from ui.registry.models import HouseholdTableModel, ResidentTableModel, SearchResultModel
 from ui.widgets.community_filter import CommunityFilter
+from ui.widgets.flow import flow_row
 from ui.widgets.form import confirm, run_dialog
 from ui.widgets.splitters import keep_place
 from ui.widgets.tables import make_table
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
+# Tree nodes of places beside the buildings → the 场所检查 filter they open.
+PLACE_NODES = {"places": "compound", "street_places": "street"}
 SEARCH_DELAY_MS = 60  # coalesce fast typing; each query itself takes a few ms
 NO_UNIT = "请先新增楼栋（左侧“新增网格、楼院或楼栋”）"
 
@@ -106,7 +113,8 @@ class RegistryPage(QWidget):
         self.household_view.selectionModel().currentRowChanged.connect(self._household_picked)
         self.result_view.selectionModel().currentRowChanged.connect(self._result_picked)
         self.household_view.doubleClicked.connect(lambda _i: self.edit_household())
-        self.result_view.doubleClicked.connect(lambda _i: self.edit_resident())
+        # A person listed: their file (一人一档), where 编辑居民 is one button away.
+        self.result_view.doubleClicked.connect(lambda _i: self.open_person())
 
         self.b_add_household = QPushButton(self.tr("新增住户(&N)"))
         # The window's shortcuts (ui/main_window.py) reach these; tooltips name them.
@@ -122,12 +130,16 @@ class RegistryPage(QWidget):
         self.b_export_list = QPushButton(self.tr("导出当前列表(&X)…"))
         self.b_export_list.setObjectName("exportList")
         self.b_export_list.clicked.connect(self._export_list)
+        self.b_building = QPushButton(self.tr("楼栋图(&B)"))
+        self.b_building.setObjectName("buildingView")
+        self.b_building.setToolTip(self.tr("所选住户所在楼栋的门户图（楼层×门号）"))
+        self.b_building.clicked.connect(lambda: self.open_building())
 
         self.members_title = QLabel(self.tr("本户成员"))
         self.members = ResidentTableModel(self, db)
         self.member_view = make_table(self.members)
         self.member_view.setObjectName("memberView")
-        self.member_view.doubleClicked.connect(lambda _i: self.edit_resident())
+        self.member_view.doubleClicked.connect(lambda _i: self.open_person(member=True))
         self.b_add_resident = QPushButton(self.tr("新增居民(&R)"))
         self.b_edit_resident = QPushButton(self.tr("编辑居民(&T)"))
         self.b_party = QPushButton(self.tr("登记为党员(&P)"))
@@ -156,20 +168,16 @@ class RegistryPage(QWidget):
             row.addWidget(self.community_filter)
         row.addWidget(self.search, 1)
         rl.addLayout(row)
-        row = QHBoxLayout()
-        row.addWidget(self.list_title, 1)
-        for b in (self.b_add_household, self.b_edit_household, self.b_move_household,
-                  self.b_delete_household, self.b_export_list):
-            row.addWidget(b)
-        rl.addLayout(row)
+        # Each list's title on a line of its own, its buttons below it wrapping when the
+        # window is narrow (at 1024 × 768 the title had one character's width left).
+        rl.addWidget(self.list_title)
+        rl.addWidget(flow_row(self.b_add_household, self.b_edit_household,
+                              self.b_move_household, self.b_delete_household, self.b_building,
+                              self.b_export_list))
         rl.addWidget(self.lists, 3)
-        row = QHBoxLayout()
-        row.addWidget(self.members_title, 1)
-        row.addWidget(self.b_member)
-        for b in (self.b_reveal, self.b_add_resident, self.b_edit_resident, self.b_party,
-                  self.b_delete_resident):
-            row.addWidget(b)
-        rl.addLayout(row)
+        rl.addWidget(self.members_title)
+        rl.addWidget(flow_row(self.b_member, self.b_reveal, self.b_add_resident,
+                              self.b_edit_resident, self.b_party, self.b_delete_resident))
         rl.addWidget(self.member_view, 2)
 
         # Long result titles wrap rather than widen the right side (which would narrow the
@@ -190,6 +198,7 @@ class RegistryPage(QWidget):
         layout.addWidget(splitter)
 
         self.tree.selectionModel().currentChanged.connect(self._tree_picked)
+        self.tree.activated.connect(self._tree_activated)     # Enter or double-click
         events.registry_changed.connect(self.reload)
         events.pairings_changed.connect(self._show_member_link)
         events.open_household.connect(self.open_household)
@@ -303,6 +312,16 @@ class RegistryPage(QWidget):
             parent = buildings.get(u["building_id"])
             if parent:
                 parent.appendRow(item(f"{u['name']}({u['households']}户)", "unit", u["id"]))
+        # Shops and other places beside the buildings (Enter opens them on 场所检查).
+        in_compound, on_street = places.tree_counts(self.db)
+        for compound_id, n in in_compound.items():
+            if compound_id in compounds:
+                compounds[compound_id].appendRow(
+                    item(self.tr("场所（{0}个）").format(n), "places", compound_id))
+        for grid_id, n in on_street.items():
+            if grid_id in grids:
+                grids[grid_id].appendRow(
+                    item(self.tr("沿街场所（{0}个）").format(n), "street_places", grid_id))
         for g in [*opened, *grids.values()]:
             self.tree.setExpanded(g.index(), True)
         self._restore_expanded(expanded)
@@ -329,7 +348,11 @@ class RegistryPage(QWidget):
 
     def _tree_picked(self, current: QModelIndex, _previous: QModelIndex) -> None:
         kind = current.data(KIND_ROLE)
-        if kind == "all" or kind is None:
+        if kind in PLACE_NODES:     # its compound's or grid's households; Enter opens places
+            parent = current.parent()
+            self.show_scope(parent.data(KIND_ROLE), parent.data(ID_ROLE), parent.data())
+            self.list_title.setText(self.list_title.text() + self.tr("（按回车查看场所）"))
+        elif kind == "all" or kind is None:
             self.show_scope(None, None)
         elif kind == "district":
             self.show_scope(None, None, current.data())
@@ -337,6 +360,13 @@ class RegistryPage(QWidget):
             self.show_scope(kind, current.data(ID_ROLE), current.data())
         if self.search.text():
             self.search.clear()
+
+    def _tree_activated(self, index: QModelIndex) -> None:
+        kind = index.data(KIND_ROLE)
+        if kind in PLACE_NODES:
+            parent = index.parent().data() or ""
+            self.events.open_places.emit(PLACE_NODES[kind], index.data(ID_ROLE),
+                                         parent if kind == "places" else f"{parent} 沿街")
 
     def select_tree_node(self, row_id: str) -> bool:
         found = self.tree_model.match(self.tree_model.index(0, 0), ID_ROLE, row_id, 1,
@@ -359,7 +389,11 @@ class RegistryPage(QWidget):
         if kind == "compound":
             menu.addAction(self.tr("在此楼院新增楼栋"), lambda: self.add_building(row_id))
             menu.addAction(self.tr("编辑楼院"), lambda: self.edit_compound(row_id))
+        if kind in ("grid", "compound", "building"):
+            menu.addAction(self.tr("导出本级台账（Excel）…"),
+                           lambda: export_node_ledger(self, self.db, kind, row_id, ix.data()))
         if kind == "building":
+            menu.addAction(self.tr("楼栋图（门户图）…"), lambda: self.open_building(row_id))
             menu.addAction(self.tr("编辑楼栋"), lambda: self.edit_building(row_id))
             menu.addAction(self.tr("增加一个单元"), lambda: self._add_unit(row_id))
             menu.addAction(self.tr("删除楼栋"), lambda: self.delete_building(row_id))
@@ -388,7 +422,7 @@ class RegistryPage(QWidget):
             self.members.set_rows([])
             self.members_title.setText(self.tr("本户成员（请先选择一户）"))
         else:
-            rows = registry.residents_of_household(self.db, household_id)
+            rows = annotate(self.db, registry.residents_of_household(self.db, household_id))
             self.members.set_rows(rows)
             address = registry.household_rows(self.db, [household_id])
             where = address[0]["address"] if address else ""
@@ -521,6 +555,26 @@ class RegistryPage(QWidget):
                           lambda: self.members.hide_again(resident_id))
         return values
 
+    def open_person(self, member: bool = False) -> None:
+        """The selected person's file; the lists re-read if it changed anything."""
+        if member:
+            ix = self.member_view.currentIndex()
+            row = self.members.row_data(ix.row()) if ix.isValid() else None
+        else:
+            row = self._selected_resident()
+        dialog = open_person(self, self.db, row["id"] if row else None)
+        if dialog is not None and dialog.touched:
+            self.events.registry_changed.emit()
+
+    def open_building(self, building_id: str | None = None) -> None:
+        """The building view of a tree node, or of the selected household's building."""
+        household = self.household_id
+        if building_id is None and household:
+            building_id = buildings.building_of_household(self.db, household)
+        if building_id:
+            open_building(self, self.db, building_id, household,
+                          lambda rid: open_person(self, self.db, rid))
+
     def add_resident(self) -> None:
         if not self.household_id:
             QMessageBox.information(self, self.tr("新增居民"),
@@ -627,11 +681,13 @@ class RegistryPage(QWidget):
                 self.tr("{0}：共 {1} 户").format(self._title, self.households.total()))
             self.show_household(None)
             return
-        ids = self._in_communities("residents", registry.search_residents(self.db, text))
+        ids, cut = registry.search_with_more(   # at a district: the filter's own
+            self.db, text, communities=None if self.community_filter is None
+            else self.community_filter.community_ids())
         self.results.set_ids(ids)
         self.lists.setCurrentWidget(self.result_view)
-        more = self.tr("（只显示前 {0} 人，请多输入几个字）").format(len(ids)) if len(ids) >= 2000 \
-            else ""
+        more = self.tr("（结果过多，只显示前 {0} 人，请多输入几个字缩小范围）").format(len(ids)) \
+            if cut else ""
         self.list_title.setText(self.tr("搜索“{0}”：找到 {1} 人{2}").format(
             text.strip(), len(ids), more))
         if ids:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from app.database import community_info, data_dir
 from ui.accounts.backup_section import BackupSection
+from ui.categories.section import CategorySection
 
 
 class SettingsPage(QWidget):
@@ -48,4 +49,6 @@ class SettingsPage(QWidget):
         layout.addSpacing(12)
         self.backup = BackupSection(db, db_path)
         layout.addWidget(self.backup)
+        self.categories = CategorySection(db)      # 五色管理: which rule wins, in order
+        layout.addWidget(self.categories)
         layout.addStretch()
