@@ -34,6 +34,7 @@ from app import accounts, community_scope, isolation
 from app.accounts import masking
 from app.errors import FormError
 from ui import access
+from ui.categories.columns import annotate, category_column
 from ui.events import AppEvents
 from ui.isolation.dialogs import (
     CaseDialog,
@@ -254,7 +255,9 @@ class IsolationPage(QWidget):
         self.search_timer = QTimer(self, singleShot=True, interval=200)
         self.search_timer.timeout.connect(self.reload_cases)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
-        self.cases_model = RowsTableModel(with_community_column(db, CASE_COLUMNS), self)
+        # The person's category (五色管理) beside the name, as in every list of people.
+        self.cases_model = RowsTableModel(with_community_column(
+            db, [CASE_COLUMNS[0], category_column(), *CASE_COLUMNS[1:]]), self)
         self.cases_view = make_table(self.cases_model)
         self.cases_view.setObjectName("casesView")
         self.cases_view.selectionModel().selectionChanged.connect(
@@ -413,8 +416,8 @@ class IsolationPage(QWidget):
     def reload_cases(self) -> None:
         communities = (self.community_filter.community_ids()
                        if self.community_filter is not None else None)
-        self.cases_model.set_rows(isolation.find_cases(self.db, self.search.text(),
-                                                       communities=communities))
+        self.cases_model.set_rows(annotate(self.db, isolation.find_cases(
+            self.db, self.search.text(), communities=communities), key="resident_id"))
         self.print_release_button.setEnabled(False)
 
     def selected_cases(self) -> list[isolation.BoardCase]:

@@ -30,7 +30,7 @@ def _date(value: Any) -> str:
 
 MEMBER_COLUMNS = [
     Column("姓名", lambda r: r["name"], width=80),
-    Column("类别", lambda r: registry.PARTY_KIND_LABELS.get(r["kind"], r["kind"]), width=100),
+    Column("党员类型", lambda r: registry.PARTY_KIND_LABELS.get(r["kind"], r["kind"]), width=100),
     Column("联系户数", lambda r: r["load"], align_right=True, width=70),
     Column("联系电话", lambda r: r["phone"], width=115),
     Column("所在支部", lambda r: r["branch"], width=150),

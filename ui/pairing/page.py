@@ -32,6 +32,7 @@ from app.accounts import masking
 from app.database import database_file
 from app.errors import FormError
 from ui import access
+from ui.categories.columns import annotate, category_column
 from ui.events import AppEvents
 from ui.pairing.dialogs import (
     AddHouseholdsDialog,
@@ -288,8 +289,9 @@ class MembersTab(QWidget):
     def __init__(self, page: PartyPage) -> None:
         super().__init__(page)
         self.page, self.db = page, page.db
-        self.model = RowsTableModel(listed(self.db, with_community_column(self.db,
-                                                                          MEMBER_COLUMNS)), self)
+        # The member's category (五色管理) beside the name, as in every list of people.
+        self.model = RowsTableModel(listed(self.db, with_community_column(
+            self.db, [MEMBER_COLUMNS[0], category_column(), *MEMBER_COLUMNS[1:]])), self)
         self.view = make_table(self.model)
         self.view.setObjectName("partyView")
         self.view.doubleClicked.connect(lambda _i: self.edit())
@@ -343,8 +345,9 @@ class MembersTab(QWidget):
     def reload(self) -> None:
         keep = self.current_member()
         wanted = self.page.communities()
-        self.model.set_rows([r for r in pairing.member_rows(self.db)
-                             if wanted is None or r["community_id"] in wanted])
+        self.model.set_rows(annotate(self.db, [
+            r for r in pairing.member_rows(self.db)
+            if wanted is None or r["community_id"] in wanted], key="resident_id"))
         self.title.setText(self.tr("本社区党员：{0} 名").format(len(self.model.rows)))
         self.select_member(keep["id"] if keep else None)
 

@@ -175,7 +175,10 @@ def test_ledger_menu_and_background_exports(qtbot, window, tmp_path):
     with qtbot.waitSignal(runner.finished, timeout=WAIT):
         pass
     ws = openpyxl.load_workbook(party).active
-    assert [ws["A4"].value, ws["B4"].value, ws["D4"].value] == ["张三", "自管党员", "13912345678"]
+    header = [c.value for c in ws[3]]
+    row = dict(zip(header, [c.value for c in ws[4]], strict=False))
+    assert (row["姓名"], row["党员类型"], row["联系电话"]) == ("张三", "自管党员", "13912345678")
+    assert "类别" in header         # the member's 五色 category beside the name
 
     # the 居家隔离 board as shown, and the whole isolation ledger from the menu
     isolation.register_case(window.db, resident_id=window.db.ids["李四"], kind="home_isolation",
