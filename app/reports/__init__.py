@@ -303,3 +303,10 @@ def report_days(db: sqlite_utils.Database, community_ids: set[str] | None = None
     """(day, communities that reported) for the latest days with reports, newest first."""
     accounts.require(db, "cases.view")
     return [(date.fromisoformat(d), n) for d, n in q.days(db, community_ids)]
+
+
+def community_report(db: sqlite_utils.Database, day: date | str | None = None) -> Report:
+    """The confirmed report of the day if there is one, else the figures as assembled now
+    (what the 日报 page shows; no ReportLab on the way)."""
+    draft = assemble(db, day)
+    return standing(db, draft.day) or draft

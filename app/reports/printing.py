@@ -198,11 +198,7 @@ def _community_name(db: sqlite_utils.Database) -> str:
     return community_names(db).get(get_meta(db, "community_id") or "", "本社区")
 
 
-def community_report(db: sqlite_utils.Database, day: date | str | None = None
-                     ) -> reports.Report:
-    """The confirmed report of the day if there is one, else the figures as assembled now."""
-    draft = reports.assemble(db, day)
-    return reports.standing(db, draft.day) or draft
+community_report = reports.community_report   # kept here for callers
 
 
 def write_pdf(db: sqlite_utils.Database, path: str | os.PathLike[str],

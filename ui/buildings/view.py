@@ -36,12 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import buildings
-from app.buildings import printing as building_print
 from app.errors import FormError
 from app.registry import DWELLING_LABELS
 from ui.access import limit
 from ui.widgets.lazy_table import Column
-from ui.widgets.print_preview import PrintPreviewDialog
 from ui.widgets.tables import RowsTableModel, make_table, open_on_enter
 
 DOOR_ROLE = Qt.ItemDataRole.UserRole + 20
@@ -82,7 +80,7 @@ class BuildingDialog(QDialog):
                  household_id: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.building_id = db, building_id
-        self.preview: PrintPreviewDialog | None = None
+        self.preview: QDialog | None = None    # the print preview, once opened
         screen = QGuiApplication.primaryScreen()
         free = screen.availableGeometry().size() if screen is not None else QSize(1180, 720)
         self.resize(QSize(1180, 720).boundedTo(free))
@@ -298,6 +296,10 @@ class BuildingDialog(QDialog):
 
     # --- printing --------------------------------------------------------------------
     def print_view(self, private: bool) -> None:
+        # ReportLab and pdfium load when a building is first printed, not at start-up.
+        from app.buildings import printing as building_print
+        from ui.widgets.print_preview import PrintPreviewDialog
+
         aspect = self.aspect.currentData() or "category"
         try:
             data = building_print.building_pdf(self.db, self.building_id, aspect=aspect,

@@ -25,10 +25,8 @@ from PySide6.QtWidgets import (
 
 from app import buildings, community_scope, person
 from app.errors import FormError
-from app.person import printing as person_print
 from ui.access import limit
 from ui.widgets.lazy_table import Column
-from ui.widgets.print_preview import PrintPreviewDialog
 from ui.widgets.tables import RowsTableModel, make_table
 
 TIMELINE_COLUMNS = [
@@ -55,7 +53,7 @@ class PersonDialog(QDialog):
         super().__init__(parent)
         self.db = db
         self.resident_id = resident_id
-        self.preview: PrintPreviewDialog | None = None
+        self.preview: QDialog | None = None    # the print preview, once opened
         self.touched = False      # something was saved here: the opener's lists re-read
         self.resize(1000, 680)
         self.title = QLabel()
@@ -173,6 +171,10 @@ class PersonDialog(QDialog):
             self.reload()
 
     def print_file(self) -> None:
+        # ReportLab and pdfium load when a file is first printed, not at start-up.
+        from app.person import printing as person_print
+        from ui.widgets.print_preview import PrintPreviewDialog
+
         try:
             data = person_print.person_pdf(self.db, self.resident_id)
         except FormError as exc:
@@ -186,6 +188,8 @@ class PersonDialog(QDialog):
         self.preview.open()
 
     def _printed(self, resident_id: str, target: str) -> None:
+        from app.person import printing as person_print
+
         person_print.record_print(self.db, resident_id, target)
         if resident_id == self.resident_id:
             self.reload()

@@ -24,10 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import community_scope, reports
-from app.documents.page import DocumentSaveError
 from app.errors import FormError
 from app.ledger.xlsx import ExportError
-from app.reports import printing
 from ui import access
 from ui.events import AppEvents
 from ui.isolation.dialogs import date_edit, picked_date
@@ -128,7 +126,7 @@ class ReportsPage(QWidget):
             self.status.setText(exc.message)
 
     def _load_community(self) -> None:
-        shown = printing.community_report(self.db, self.picked_day())
+        shown = reports.community_report(self.db, self.picked_day())
         draft = reports.assemble(self.db, self.picked_day())
         self.model.set_rows([(label, shown.figures[key]) for key, label in reports.FIGURES])
         older = reports.versions(self.db, self.picked_day())[1:]
@@ -207,6 +205,10 @@ class ReportsPage(QWidget):
         self.write(Path(path).with_suffix(suffix))
 
     def write(self, path: Path) -> Path | None:
+        # ReportLab loads when a report is first written, not at start-up.
+        from app.documents.page import DocumentSaveError
+        from app.reports import printing
+
         try:
             if path.suffix == ".pdf":
                 return printing.write_pdf(self.db, path, self.picked_day(), self.community_ids())
