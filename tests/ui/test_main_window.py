@@ -151,7 +151,9 @@ def test_party_page_lists_members(window):
     page = window.party_page
     assert page.model.rowCount() == 1
     assert page.model.data(page.model.index(0, 0)) == "张三"
-    assert page.model.data(page.model.index(0, 1)) == "自管党员"
+    headers = [c.header for c in page.model.columns]
+    assert headers[:3] == ["姓名", "类别", "党员类型"]     # 类别: the 五色 category
+    assert page.model.data(page.model.index(0, 2)) == "自管党员"
 
 
 def test_the_window_fits_a_1024_pixel_screen(window, qtbot):
