@@ -146,6 +146,12 @@ def in_force(db: sqlite_utils.Database, community_id: str | None = None) -> Cate
     return CategorySet([_category(r) for r in q.categories(db, own)], False, own)
 
 
+def in_force_for(db: sqlite_utils.Database, resident_id: str) -> CategorySet:
+    """The categories the community of this resident uses (at a district, its own set)."""
+    owners = q.resident_owners(db, [resident_id])
+    return in_force(db, next(iter(owners), None))
+
+
 def _sets_for(db: sqlite_utils.Database, ids: Sequence[str] | None
               ) -> list[tuple[CategorySet, Sequence[str] | None, str | None]]:
     """(the set in force, residents, the one community they belong to or None) per

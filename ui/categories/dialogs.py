@@ -81,9 +81,7 @@ class MarkDialog(FormDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(self.tr("调整人员类别 — {0}").format(name), parent)
         self.db, self.resident_id = db, resident_id
-        owner = db.conn.execute("SELECT community_id FROM residents WHERE id = ?",
-                                (resident_id,)).fetchone()
-        cats = categories.in_force(db, owner[0] if owner else None).categories
+        cats = categories.in_force_for(db, resident_id).categories
         choices = {"": self.tr("（按规则）")}
         choices.update({c.id: f"{c.name}　{c.meaning}" for c in cats})
         current = categories.of(db, [resident_id]).get(resident_id)

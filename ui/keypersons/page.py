@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app import keypersons
 from app.errors import FormError
-from db.keypersons import UNASSIGNED
+from app.keypersons import UNASSIGNED
 from ui import access
 from ui.events import AppEvents
 from ui.keypersons.dialogs import AssignDialog, ImportListDialog, VerifyDialog

@@ -166,3 +166,23 @@ def test_a_tree_nodes_ledger_is_written_in_the_background(qtbot, office, tmp_pat
     title = next(openpyxl.load_workbook(out, read_only=True)["居民"].iter_rows(
         max_row=1, values_only=True))[0]
     assert "锦绣花园 3号楼" in title
+
+
+def test_a_category_set_by_hand_offers_the_communitys_set_and_keeps_why(qtbot, office):
+    """调整类别: the choices are the categories the person's community uses; saved with a
+    reason, the person is in it by hand."""
+    from ui.categories.dialogs import MarkDialog
+
+    rid = office.ids["李四"]
+    dialog = MarkDialog(office, rid, "李四")
+    qtbot.addWidget(dialog)
+    box = dialog.field("category")
+    offered = {box.itemData(i) for i in range(box.count())} - {""}
+    in_force = categories.in_force_for(office, rid).categories
+    assert offered == {c.id for c in in_force} and offered
+    box.setCurrentIndex(box.findData(in_force[-1].id))
+    dialog.field("reason").setPlainText("入户核实：独居")
+    dialog._try_save()
+    mark = categories.of(office, [rid])[rid]
+    assert mark.by_hand and mark.category.id == in_force[-1].id
+    assert categories.history(office, rid)[0]["reason"] == "入户核实：独居"
