@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlite_utils
 
+from db import rows
 from db.community_scope import sql_in
-from db.ids import uuid7
-from db.registry import ADDRESS_SQL, Row, _one, _rows, community_id
+from db.registry import ADDRESS_SQL, Row, _one, _rows
 
 # Columns a caller may write, per table (id, community_id and deleted are ours).
 WRITABLE: dict[str, tuple[str, ...]] = {
@@ -34,45 +34,24 @@ MEMBER_CONTACT_KINDS = ("visit", "phone", "wechat")
 
 def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any],
            owner: str | None = None) -> str:
-    cols = list(values)
-    unknown = set(cols) - set(WRITABLE[table])
-    if unknown:
-        raise ValueError(f"{table} has no writable columns {sorted(unknown)}")
-    row_id = uuid7()
-    owner = owner or community_id(db)
-    if owner is None:
-        raise ValueError("the database has no community yet")
-    names = ["id", "community_id", *cols]
-    db.conn.execute(f"INSERT INTO [{table}] ({', '.join(names)}) "
-                    f"VALUES ({', '.join('?' * len(names))})", [row_id, owner, *values.values()])
-    return row_id
+    return rows.insert(db, table, WRITABLE[table], values, owner=owner)
 
 
-def insert_many(db: sqlite_utils.Database, table: str, rows: Sequence[dict[str, Any]],
+def insert_many(db: sqlite_utils.Database, table: str, new_rows: Sequence[dict[str, Any]],
                 owner: str) -> None:
     """Bulk insert (each row carries its own id), for demo data."""
-    if not rows:
-        return
-    cols = ["id", *[c for c in WRITABLE[table] if c in rows[0]]]
-    db.conn.executemany(
-        f"INSERT INTO [{table}] (community_id, {', '.join(cols)}) "
-        f"VALUES (?, {', '.join('?' * len(cols))})",
-        ([owner, *(r.get(c) for c in cols)] for r in rows))
+    rows.insert_many(db, table, WRITABLE[table], new_rows, owner)
 
 
 def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
-    if set(values) - set(WRITABLE[table]):
-        raise ValueError(f"{table}: not writable {sorted(set(values) - set(WRITABLE[table]))}")
-    db.conn.execute(f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in values)} "
-                    "WHERE id = ?", [*values.values(), row_id])
+    rows.update(db, table, WRITABLE[table], row_id, values)
 
 
-def soft_delete(db: sqlite_utils.Database, table: str, row_id: str) -> None:
-    db.conn.execute(f"UPDATE [{table}] SET deleted = 1 WHERE id = ? AND deleted = 0", (row_id,))
+soft_delete = rows.soft_delete
 
 
 def get(db: sqlite_utils.Database, table: str, row_id: str) -> Row | None:
-    return _one(db, f"SELECT * FROM [{table}] WHERE id = ?", (row_id,))
+    return rows.get(db, table, row_id)
 
 
 # --- rules and schedules ----------------------------------------------------------------------

@@ -9,11 +9,10 @@ from typing import Any
 
 import sqlite_utils
 
+from db import rows as generic
 from db import scope
-from db.ids import uuid7
 from db.node import get_meta
-
-Row = dict[str, Any]
+from db.rows import Row, rows
 
 COLUMNS = {
     "inspection_templates": ("name", "subject_kind", "items", "position", "deleted"),
@@ -38,25 +37,11 @@ _PROBLEM_SELECT = (
     "FROM inspection_problems p JOIN inspections i ON i.id = p.inspection_id ")
 
 
-def rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-    cur = db.conn.execute(sql, tuple(params))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any], *,
            owner: str | None = None) -> str:
-    cols = [c for c in values if c in COLUMNS[table]]
-    if set(values) - set(cols):
-        raise ValueError(f"{table} has no columns {sorted(set(values) - set(cols))}")
-    row_id = uuid7()
-    names = ["id", "community_id", *cols]
     owner = owner or get_meta(db, "community_id")
-    db.conn.execute(
-        f"INSERT INTO {_target(db, table, owner)} ({', '.join(names)}) "
-        f"VALUES ({', '.join('?' * len(names))})",
-        [row_id, owner, *(values[c] for c in cols)])
-    return row_id
+    return generic.insert(db, table, COLUMNS[table], values, owner=owner,
+                          target=_target(db, table, owner))
 
 
 def _target(db: sqlite_utils.Database, table: str, owner: str | None) -> str:
@@ -70,23 +55,14 @@ def _target(db: sqlite_utils.Database, table: str, owner: str | None) -> str:
 
 
 def insert_many(db: sqlite_utils.Database, table: str, new_rows: list[Row]) -> None:
-    if not new_rows:
-        return
-    cols = ["id", "community_id", *[c for c in COLUMNS[table] if c in new_rows[0]]]
-    db.conn.executemany(
-        f"INSERT INTO [{table}] ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        ([r.get(c) for c in cols] for r in new_rows))
+    generic.insert_many(db, table, COLUMNS[table], new_rows)
 
 
 def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
-    cols = [c for c in values if c in COLUMNS[table]]
-    if set(values) - set(cols):
-        raise ValueError(f"{table} has no columns {sorted(set(values) - set(cols))}")
     held = db.conn.execute(f"SELECT community_id FROM [{table}] WHERE id = ?",
                            (row_id,)).fetchone()
-    db.conn.execute(f"UPDATE {_target(db, table, held[0] if held else None)} "
-                    f"SET {', '.join(f'[{c}] = ?' for c in cols)} "
-                    "WHERE id = ?", [*(values[c] for c in cols), row_id])
+    generic.update(db, table, COLUMNS[table], row_id, values,
+                   target=_target(db, table, held[0] if held else None))
 
 
 def templates(db: sqlite_utils.Database, owners: Collection[str]) -> list[Row]:

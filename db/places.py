@@ -9,11 +9,10 @@ from typing import Any
 
 import sqlite_utils
 
+from db import rows as generic
 from db.community_scope import sql_in
-from db.ids import uuid7
 from db.node import get_meta
-
-Row = dict[str, Any]
+from db.rows import Row, rows
 
 COLUMNS = {
     "place_kinds": ("name", "position", "deleted"),
@@ -30,41 +29,18 @@ _SELECT = (
     "LEFT JOIN org_units g ON g.id = p.grid_id ")
 
 
-def rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-    cur = db.conn.execute(sql, tuple(params))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any], *,
            owner: str | None = None) -> str:
-    cols = [c for c in values if c in COLUMNS[table]]
-    if set(values) - set(cols):
-        raise ValueError(f"{table} has no columns {sorted(set(values) - set(cols))}")
-    row_id = uuid7()
-    names = ["id", "community_id", *cols]
-    db.conn.execute(
-        f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-        [row_id, owner or get_meta(db, "community_id"), *(values[c] for c in cols)])
-    return row_id
+    return generic.insert(db, table, COLUMNS[table], values, owner=owner)
 
 
 def insert_many(db: sqlite_utils.Database, table: str, new_rows: list[Row]) -> None:
     """Bulk insert rows that carry their id and community_id (demo data, imports)."""
-    if not new_rows:
-        return
-    cols = ["id", "community_id", *[c for c in COLUMNS[table] if c in new_rows[0]]]
-    db.conn.executemany(
-        f"INSERT INTO [{table}] ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        ([r.get(c) for c in cols] for r in new_rows))
+    generic.insert_many(db, table, COLUMNS[table], new_rows)
 
 
 def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
-    cols = [c for c in values if c in COLUMNS[table]]
-    if set(values) - set(cols):
-        raise ValueError(f"{table} has no columns {sorted(set(values) - set(cols))}")
-    db.conn.execute(f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in cols)} "
-                    "WHERE id = ?", [*(values[c] for c in cols), row_id])
+    generic.update(db, table, COLUMNS[table], row_id, values)
 
 
 def kinds(db: sqlite_utils.Database) -> list[Row]:

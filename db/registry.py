@@ -10,8 +10,10 @@ from typing import Any
 import sqlite_utils
 
 from db import district as district_levels
-from db.ids import uuid7
+from db import rows as generic
 from db.node import get_meta
+from db.rows import one as _one
+from db.rows import rows as _rows
 
 Row = dict[str, Any]
 
@@ -62,17 +64,6 @@ HOUSEHOLD_JOIN = (
 )
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict = ()) -> list[Row]:
-    cur = db.conn.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def _one(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict = ()) -> Row | None:
-    rows = _rows(db, sql, params)
-    return rows[0] if rows else None
-
-
 # --- writes -------------------------------------------------------------------------------
 
 def community_id(db: sqlite_utils.Database) -> str | None:
@@ -82,54 +73,21 @@ def community_id(db: sqlite_utils.Database) -> str | None:
 def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any],
            *, row_id: str | None = None, owner: str | None = None) -> str:
     """Insert one row of a synced table; returns its new UUIDv7."""
-    cols = [c for c in values if c in WRITABLE[table]]
-    unknown = set(values) - set(cols)
-    if unknown:
-        raise ValueError(f"{table} has no writable columns {sorted(unknown)}")
-    row_id = row_id or uuid7()
-    owner = owner or community_id(db)
-    if owner is None:
-        raise ValueError("the database has no community yet")
-    names = ["id", "community_id", *cols]
-    db.conn.execute(
-        f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-        [row_id, owner, *(values[c] for c in cols)],
-    )
-    return row_id
+    return generic.insert(db, table, WRITABLE[table], values, owner=owner, row_id=row_id)
 
 
 def insert_many(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]],
                 owner: str) -> None:
     """Bulk insert (each row carries its own id), for demo data and imports."""
-    rows = list(rows)
-    if not rows:
-        return
-    cols = ["id", *[c for c in WRITABLE[table] if c in rows[0]]]
-    db.conn.executemany(
-        f"INSERT INTO [{table}] (community_id, {', '.join(cols)}) "
-        f"VALUES (?, {', '.join('?' * len(cols))})",
-        ([owner, *(r.get(c) for c in cols)] for r in rows),
-    )
+    generic.insert_many(db, table, WRITABLE[table], rows, owner)
 
 
 def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
-    cols = [c for c in values if c in WRITABLE[table]]
-    if set(values) - set(cols):
-        raise ValueError(f"{table} has no writable columns {sorted(set(values) - set(cols))}")
-    if not cols:
-        return
-    db.conn.execute(
-        f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in cols)} WHERE id = ?",
-        [*(values[c] for c in cols), row_id],
-    )
+    generic.update(db, table, WRITABLE[table], row_id, values)
 
 
-def soft_delete(db: sqlite_utils.Database, table: str, row_id: str) -> None:
-    db.conn.execute(f"UPDATE [{table}] SET deleted = 1 WHERE id = ? AND deleted = 0", (row_id,))
-
-
-def get(db: sqlite_utils.Database, table: str, row_id: str) -> Row | None:
-    return _one(db, f"SELECT * FROM [{table}] WHERE id = ?", (row_id,))
+soft_delete = generic.soft_delete
+get = generic.get
 
 
 # --- the tree of grid › compound › building › unit -----------------------------------------
