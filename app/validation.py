@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 _DIGITS = frozenset("0123456789")
 
@@ -535,3 +537,13 @@ def require_text(value: str | None, field: str, label: str, *, max_len: int = 50
             "too_long",
         )
     return text
+
+
+def collect(errors: dict[str, str], fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """fn's value, or None with its ValidationError's message filed under its field: checks
+    one field after another and reports every fault of a form at once."""
+    try:
+        return fn(*args, **kwargs)
+    except ValidationError as exc:
+        errors[exc.field] = exc.message
+        return None

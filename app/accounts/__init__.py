@@ -238,6 +238,13 @@ def attach(db: sqlite_utils.Database, session: Session | None) -> None:
         db_scope.limit_to(db, session.communities if scoped else None)  # type: ignore[union-attr]
 
 
+def actor_name(db: sqlite_utils.Database) -> str:
+    """Who is acting on this connection, by name, for a record's 经办人; '' when nobody has
+    signed in (a database without accounts yet)."""
+    session = current(db)
+    return (session.display_name or session.username) if session and session.username else ""
+
+
 def current(db: sqlite_utils.Database) -> Session | None:
     """The connection's session; UNCLAIMED while the database has no accounts."""
     session = node_state(db).session

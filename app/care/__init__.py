@@ -71,11 +71,6 @@ def age_on(birth_date: str | None, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _by(db: sqlite_utils.Database) -> str:
-    session = accounts.current(db)
-    return (session.display_name or session.username) if session and session.username else ""
-
-
 # --- rules and schedules ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -419,7 +414,7 @@ def record_visit(db: sqlite_utils.Database, resident_id: str, *, method: str,
             "visitor_name": name, "member_id": member_id if visitor == "member" else None,
             "wellbeing": wellbeing, "needs": " ".join(needs), "note": text,
             "contact_id": contact_id, "recorded_at": datetime.now().isoformat(timespec="seconds"),
-            "recorded_by": _by(db)}, owner=state["community_id"])
+            "recorded_by": accounts.actor_name(db)}, owner=state["community_id"])
         for kind in needs:
             q.insert(db, "care_needs", {
                 "visit_id": visit_id, "resident_id": resident_id, "kind": kind,
@@ -619,5 +614,5 @@ def record_vaccination(db: sqlite_utils.Database, resident_id: str, status: str,
         return q.insert(db, "care_vaccinations", {
             "resident_id": resident_id, "status": status, "doses": n,
             "last_dose_on": last_dose_on.isoformat() if last_dose_on else None,
-            "recorded_on": day.isoformat(), "recorded_by": _by(db),
+            "recorded_on": day.isoformat(), "recorded_by": accounts.actor_name(db),
             "note": (note or "").strip() or None}, owner=state["community_id"])

@@ -16,7 +16,13 @@ import sqlite_utils
 from app import accounts
 from app.accounts import require
 from app.errors import FormError
-from app.validation import ValidationError, normalize_phone, optional_text, require_text
+from app.validation import (
+    ValidationError,
+    collect,
+    normalize_phone,
+    optional_text,
+    require_text,
+)
 from db import duty as q
 from db import registry as rq
 from db.node import transaction
@@ -32,20 +38,6 @@ TRIO_ROLES = {"grid_worker": "网格员", "police": "社区民警", "doctor": "�
 SEAT_ROLES = {"grid_worker": ("grid_worker", "grid_chief", "cadre"), "police": ("police",),
               "doctor": ("doctor",)}
 MAX_HOURS = 24.0
-
-
-def _by(db: sqlite_utils.Database) -> str:
-    session = accounts.current(db)
-    return (session.display_name or session.username) if session and session.username else ""
-
-
-def _collect(errors: dict[str, str], fn, *args, **kwargs) -> Any:
-    """fn's value, or None with its ValidationError's message filed under its field."""
-    try:
-        return fn(*args, **kwargs)
-    except ValidationError as exc:
-        errors[exc.field] = exc.message
-        return None
 
 
 def _phone(errors: dict[str, str], field: str, text: str | None, label: str) -> str | None:
@@ -258,9 +250,9 @@ def _shift_values(db: sqlite_utils.Database, errors: dict[str, str], on_date: An
             errors["checkpoint"] = "在卡口值班时，请选择是哪个卡口。"
     else:
         checkpoint_id = None
-    name = _collect(errors, require_text, person_name, "person_name", "值班人姓名", max_len=20)
+    name = collect(errors, require_text, person_name, "person_name", "值班人姓名", max_len=20)
     tel = _phone(errors, "phone", phone, "值班人电话")
-    text = _collect(errors, optional_text, note, "note", "备注", max_len=200)
+    text = collect(errors, optional_text, note, "note", "备注", max_len=200)
     return {"on_date": day, "shift": shift, "place": place, "checkpoint_id": checkpoint_id,
             "person_name": name, "phone": tel, "note": text}
 
@@ -309,10 +301,10 @@ def swap_shift(db: sqlite_utils.Database, shift_id: str, *, to_name: str | None,
     if row is None:
         raise FormError({"shift": "找不到这个班次，可能已被删除，请刷新后再试。"})
     errors: dict[str, str] = {}
-    name = _collect(errors, require_text, to_name, "to_name", "接班人姓名", max_len=20)
+    name = collect(errors, require_text, to_name, "to_name", "接班人姓名", max_len=20)
     tel = _phone(errors, "to_phone", to_phone, "接班人电话")
-    agreed = _collect(errors, require_text, agreed_by, "agreed_by", "同意换班的负责人", max_len=20)
-    why = _collect(errors, optional_text, reason, "reason", "换班原因", max_len=200)
+    agreed = collect(errors, require_text, agreed_by, "agreed_by", "同意换班的负责人", max_len=20)
+    why = collect(errors, optional_text, reason, "reason", "换班原因", max_len=200)
     if name and name == row["person_name"]:
         errors["to_name"] = f"接班人就是原值班人“{name}”，请填写换来值班的另一个人。"
     if errors:
@@ -321,7 +313,7 @@ def swap_shift(db: sqlite_utils.Database, shift_id: str, *, to_name: str | None,
         q.insert(db, "duty_swaps", {"shift_id": shift_id, "from_name": row["person_name"],
                                     "to_name": name, "agreed_by": agreed,
                                     "agreed_on": (on or date.today()).isoformat(),
-                                    "reason": why, "recorded_by": _by(db)})
+                                    "reason": why, "recorded_by": accounts.actor_name(db)})
         q.update(db, "duty_shifts", shift_id, {"person_name": name, "phone": tel,
                                                "staff_id": None})
     return clash_of(db, shift_id)
@@ -343,9 +335,9 @@ def save_task_force(db: sqlite_utils.Database, *, name: str | None, duty: str | 
                     task_force_id: str | None = None) -> str:
     require(db, "duty.edit")
     errors: dict[str, str] = {}
-    values = {"name": _collect(errors, require_text, name, "name", "专班名称", max_len=30),
-              "duty": _collect(errors, optional_text, duty, "duty", "职责", max_len=200),
-              "leader": _collect(errors, optional_text, leader, "leader", "负责人", max_len=20),
+    values = {"name": collect(errors, require_text, name, "name", "专班名称", max_len=30),
+              "duty": collect(errors, optional_text, duty, "duty", "职责", max_len=200),
+              "leader": collect(errors, optional_text, leader, "leader", "负责人", max_len=20),
               "leader_phone": _phone(errors, "leader_phone", leader_phone, "负责人电话")}
     if errors:
         raise FormError(errors)
@@ -367,12 +359,12 @@ def save_volunteer(db: sqlite_utils.Database, *, name: str | None, phone: str | 
     """Add or correct a volunteer; the phone is needed (a volunteer is called)."""
     require(db, "duty.edit")
     errors: dict[str, str] = {}
-    values = {"name": _collect(errors, require_text, name, "name", "姓名", max_len=20),
+    values = {"name": collect(errors, require_text, name, "name", "姓名", max_len=20),
               "phone": _phone(errors, "phone", phone, "电话"),
-              "skills": _skills(_collect(errors, optional_text, skills, "skills", "技能",
+              "skills": _skills(collect(errors, optional_text, skills, "skills", "技能",
                                          max_len=100)),
               "task_force_id": task_force_id or None,
-              "note": _collect(errors, optional_text, note, "note", "备注", max_len=200)}
+              "note": collect(errors, optional_text, note, "note", "备注", max_len=200)}
     if not (phone or "").strip():
         errors["phone"] = "请填写电话：专班和志愿者要能随时叫到。"
     if task_force_id and q.get(db, "task_forces", task_force_id) is None:
@@ -407,13 +399,13 @@ def add_hours(db: sqlite_utils.Database, volunteer_id: str, *, on_date: Any, hou
     except (TypeError, ValueError):
         errors["hours"] = "服务时长要填小时数，大于0、不超过24，例如 2 或 3.5。"
         n = 0.0
-    what = _collect(errors, optional_text, activity, "activity", "服务内容", max_len=100)
+    what = collect(errors, optional_text, activity, "activity", "服务内容", max_len=100)
     if errors:
         raise FormError(errors)
     with transaction(db):
         return q.insert(db, "volunteer_hours", {"volunteer_id": volunteer_id, "on_date": day,
                                                 "hours": n, "activity": what,
-                                                "recorded_by": _by(db)})
+                                                "recorded_by": accounts.actor_name(db)})
 
 
 def hours_of(db: sqlite_utils.Database, volunteer_id: str) -> list[dict]:

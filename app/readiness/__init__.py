@@ -16,26 +16,19 @@ import sqlite_utils
 from app import accounts
 from app.accounts import require
 from app.errors import FormError
-from app.validation import ValidationError, normalize_phone, optional_text, require_text
+from app.validation import (
+    ValidationError,
+    collect,
+    normalize_phone,
+    optional_text,
+    require_text,
+)
 from db import readiness as q
 from db import registry as rq
 from db.node import transaction
 
 MAX_COUNT = 1_000_000        # people or vehicles through one gate in a day
 MAX_QUANTITY = 10_000_000
-
-
-def _by(db: sqlite_utils.Database) -> str:
-    session = accounts.current(db)
-    return (session.display_name or session.username) if session and session.username else ""
-
-
-def _collect(errors: dict[str, str], fn, *args, **kwargs) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except ValidationError as exc:
-        errors[exc.field] = exc.message
-        return None
 
 
 def _day(errors: dict[str, str], field: str, value: Any, label: str) -> str | None:
@@ -78,10 +71,10 @@ def save_checkpoint(db: sqlite_utils.Database, *, name: str | None, compound_id:
     """A checkpoint at a compound's gate (the compound is needed: a checkpoint is a place)."""
     require(db, "duty.edit")
     errors: dict[str, str] = {}
-    values = {"name": _collect(errors, require_text, name, "name", "卡口名称", max_len=30),
+    values = {"name": collect(errors, require_text, name, "name", "卡口名称", max_len=30),
               "compound_id": compound_id or None,
-              "gate": _collect(errors, optional_text, gate, "gate", "门岗", max_len=20),
-              "note": _collect(errors, optional_text, note, "note", "备注", max_len=200)}
+              "gate": collect(errors, optional_text, gate, "gate", "门岗", max_len=20),
+              "note": collect(errors, optional_text, note, "note", "备注", max_len=200)}
     compound = rq.get(db, "compounds", compound_id) if compound_id else None
     if compound is None or compound["deleted"]:
         errors["compound"] = "请选择卡口所在的小区（楼院）。"
@@ -116,8 +109,8 @@ def record_counts(db: sqlite_utils.Database, checkpoint_id: str, *, on_date: Any
     day = _day(errors, "on_date", on_date, "日期")
     values = {"people": _whole(errors, "people", people, "人员数", low=0, high=MAX_COUNT),
               "vehicles": _whole(errors, "vehicles", vehicles, "车辆数", low=0, high=MAX_COUNT),
-              "note": _collect(errors, optional_text, note, "note", "备注", max_len=200),
-              "recorded_by": _by(db)}
+              "note": collect(errors, optional_text, note, "note", "备注", max_len=200),
+              "recorded_by": accounts.actor_name(db)}
     if errors:
         raise FormError(errors)
     with transaction(db):
@@ -149,7 +142,7 @@ def register_entry(db: sqlite_utils.Database, checkpoint_id: str, *, name: str |
                                          "和车辆数。需要登记姓名电话时，请书记或管理员先在卡口"
                                          "设置里开启。"})
     errors: dict[str, str] = {}
-    who = _collect(errors, require_text, name, "name", "姓名", max_len=20)
+    who = collect(errors, require_text, name, "name", "姓名", max_len=20)
     tel = None
     if (phone or "").strip():
         try:
@@ -158,8 +151,8 @@ def register_entry(db: sqlite_utils.Database, checkpoint_id: str, *, name: str |
             errors["phone"] = exc.message
     if direction not in ("in", "out"):
         errors["direction"] = "请选择进或出。"
-    car = _collect(errors, optional_text, plate, "plate", "车牌号", max_len=10)
-    text = _collect(errors, optional_text, note, "note", "备注", max_len=200)
+    car = collect(errors, optional_text, plate, "plate", "车牌号", max_len=10)
+    text = collect(errors, optional_text, note, "note", "备注", max_len=200)
     if errors:
         raise FormError(errors)
     with transaction(db):
@@ -167,7 +160,7 @@ def register_entry(db: sqlite_utils.Database, checkpoint_id: str, *, name: str |
             "checkpoint_id": checkpoint_id,
             "at": (at or datetime.now()).isoformat(timespec="minutes"), "name": who,
             "phone": tel, "plate": car, "direction": direction, "note": text,
-            "recorded_by": _by(db)})
+            "recorded_by": accounts.actor_name(db)})
 
 
 def entries(db: sqlite_utils.Database, checkpoint_id: str) -> list[dict]:
@@ -205,13 +198,13 @@ def save_supply(db: sqlite_utils.Database, *, name: str | None, unit: str | None
                 supply_id: str | None = None) -> str:
     require(db, "duty.edit")
     errors: dict[str, str] = {}
-    values = {"name": _collect(errors, require_text, name, "name", "物资名称", max_len=30),
-              "unit": _collect(errors, require_text, unit, "unit", "单位", max_len=6),
-              "stored_at": _collect(errors, optional_text, stored_at, "stored_at", "存放地点",
+    values = {"name": collect(errors, require_text, name, "name", "物资名称", max_len=30),
+              "unit": collect(errors, require_text, unit, "unit", "单位", max_len=6),
+              "stored_at": collect(errors, optional_text, stored_at, "stored_at", "存放地点",
                                     max_len=50),
               "low_level": _whole(errors, "low_level", low_level if low_level != "" else 0,
                                   "预警数量", low=0, high=MAX_QUANTITY),
-              "note": _collect(errors, optional_text, note, "note", "备注", max_len=200)}
+              "note": collect(errors, optional_text, note, "note", "备注", max_len=200)}
     if errors:
         raise FormError(errors)
     with transaction(db):
@@ -234,12 +227,12 @@ def move(db: sqlite_utils.Database, supply_id: str, kind: str, *, quantity: Any,
         raise FormError({"kind": "请选择入库或出库。"})
     errors: dict[str, str] = {}
     n = _whole(errors, "quantity", quantity, "数量", low=1, high=MAX_QUANTITY)
-    who = _collect(errors, require_text, party, "party",
+    who = collect(errors, require_text, party, "party",
                    "来源（谁送来的）" if kind == "in" else "领用人（发给谁）", max_len=30)
-    why = _collect(errors, require_text, reason, "reason",
+    why = collect(errors, require_text, reason, "reason",
                    "入库原因" if kind == "in" else "用途", max_len=100)
     day = _day(errors, "on_date", on_date, "日期")
-    hand = _collect(errors, optional_text, handled_by, "handled_by", "经手人", max_len=20)
+    hand = collect(errors, optional_text, handled_by, "handled_by", "经手人", max_len=20)
     if errors:
         raise FormError(errors)
     with transaction(db):
@@ -250,8 +243,8 @@ def move(db: sqlite_utils.Database, supply_id: str, kind: str, *, quantity: Any,
                                          f"不能发放{n}{item['unit']}。请减少数量，或先登记入库。"})
         q.insert(db, "supply_moves", {"supply_id": supply_id, "on_date": day, "kind": kind,
                                       "quantity": n, "party": who, "reason": why,
-                                      "handled_by": hand or _by(db) or None,
-                                      "recorded_by": _by(db)})
+                                      "handled_by": hand or accounts.actor_name(db) or None,
+                                      "recorded_by": accounts.actor_name(db)})
         return stock + n if kind == "in" else stock - n
 
 
