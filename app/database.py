@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -15,6 +16,7 @@ import sqlite_utils
 from app import accounts
 from app.errors import FormError
 from app.registry.search_keys import name_primary_key, name_search_key
+from app.sync import district_row
 from db import connection, migrate
 from db import registry as db_registry
 from db.ids import uuid7
@@ -66,6 +68,10 @@ def open_community_db(path: str | os.PathLike[str], *, create: bool = False
                            reading=name_primary_key)
     except connection.DatabaseOpenError as exc:
         raise OpenError(_MESSAGES[exc.reason].format(path=exc.path), exc.reason) from exc
+    try:   # a community enrolled before the district's row was shared takes it, once
+        district_row.share_at_open(db)
+    except sqlite3.OperationalError as exc:   # the file busy: the next opening does it
+        logging.getLogger(__name__).warning("district row not shared yet: %s", exc)
     try:
         accounts.on_open(db, path)
     except accounts.SignInError as exc:

@@ -1,9 +1,10 @@
 """The district's administrative levels: one district row, its streets, its communities.
 
-Each community database holds its own district › street › community rows (written when the
-community was created, owned by the community), and the district holds them as they are (its
-database is the union of its communities' rows). The district's levels are its own rows: its
-org unit (meta community_id) and one shared row per 9-digit street code (`street_unit_id`,
+Each community database holds its own street › community rows (written when the community was
+created, owned by the community; its district row is the district's own, taken at enrollment:
+app.sync.district_row), and the district holds them as they are (its database is the union of
+its communities' rows). The district's levels are its own rows: its org unit (meta
+community_id) and one shared row per 9-digit street code (`street_unit_id`,
 owning itself like a community's row, so it belongs to no peer: never logged, never sent,
 and the district still holds exactly what its communities hold), made from the communities'
 street copies after every imported bundle (`ensure_streets`) and by migration 0009 for an

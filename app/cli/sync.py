@@ -179,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "enroll-finish":
         district = engine.accept_enroll_response(db, args.response)
-        print(f"已登记到“{district['name']}”。")
+        print(engine.enrolled_message(district))
         return 0
     if args.action == "online":
         try:
@@ -198,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
         except client.HubUnavailable as exc:
             print(exc.message, file=sys.stderr)
             return 1
-        print(f"已登记到“{district['name']}”。")
+        print(engine.enrolled_message(district))
         return 0
     raise ValueError(args.action)
 

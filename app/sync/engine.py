@@ -24,7 +24,7 @@ from nacl.exceptions import BadSignatureError
 from app import duplicates
 from app.database import community_info, database_file
 from app.errors import FormError
-from app.sync import anchor, authorship, enrollment, incoming
+from app.sync import anchor, authorship, district_row, enrollment, incoming
 from app.sync import bundle as fmt
 from app.sync.bundle import BundleError
 from app.sync.enrollment import EnrollRequest
@@ -197,12 +197,19 @@ def enroll_response_bytes(db: sqlite_utils.Database, community_node: str) -> byt
 
 def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dict[str, Any]:
     """At the community: pin the district's keys from its answer (a file, or the hub's
-    reply)."""
+    reply) and hold the district's own org row (app.sync.district_row). An answer from
+    another district than the one enrolled with is a move: the old district is no longer
+    synced with (its peer revoked, named in "moved_from")."""
     data = path if isinstance(path, bytes) else Path(path).read_bytes()
     p = _read_signed_file(data, "enroll-response")
     if p["for_node"] != node_state(db).node_id:
         raise BundleError("not_for_us", "这份登记回执是发给另一台电脑（另一个社区）的，"
                           "请向区里索取本社区的回执。")
+    try:
+        district_row.check_answer(db, p.get("community_id"), p.get("code"), p.get("name"))
+    except district_row.DistrictRowError as exc:
+        raise BundleError("bad_answer", exc.message) from exc
+    moved_from = []
     with transaction(db):
         store.save_peer(db, {"node_id": p["node_id"], "role": "district", "name": p["name"],
                              "code": p["code"], "community_id": p["community_id"],
@@ -212,7 +219,23 @@ def accept_enroll_response(db: sqlite_utils.Database, path: Path | bytes) -> dic
         for old in store.peers(db, "district"):
             if old["community_id"] == p["community_id"]:
                 _retire_replaced(db, p["node_id"], p["community_id"], old["node_id"])
-    return p
+            elif not old["revoked"]:   # another district: a community belongs to one, a move
+                store.update_peer(db, old["node_id"], revoked=1)
+                store.log_event(db, now_text(), old["node_id"], "import", None, "moved", 0,
+                                f"moved to {p['name']} ({p['community_id']})")
+                moved_from.append(old["name"])
+        district_row.adopt(db, p["community_id"], p["code"], p["name"])
+    return {**p, "moved_from": moved_from}
+
+
+def enrolled_message(answer: dict[str, Any]) -> str:
+    """What the community is told once an enrollment answer is accepted (a move says so)."""
+    text = f"已登记到“{answer['name']}”。"
+    moved = "、".join(f"“{name}”" for name in answer.get("moved_from", []))
+    if moved:
+        text += (f"本社区原来登记在{moved}，今后只与“{answer['name']}”同步，不再与原来的"
+                 "区县交换同步包；如果登记错了，请向原来的区县重新申请登记。")
+    return text
 
 
 def enroll_by_files(community: sqlite_utils.Database, district: sqlite_utils.Database,
@@ -572,7 +595,8 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
     if written:   # the rows may be the sender's, yet not the sender's to change
         raise BundleError("not_author", f"同步包里有“{peer['name']}”无权修改的{written}，"
                           "整个同步包已拒绝，本机数据没有改动。请联系区里核实。")
-    incoming.check_references(db, rows, _district_owner(db, peer), peer["name"])
+    limit = _future_limit(db)   # one bound for the values checked and the values applied
+    incoming.check_references(db, rows, _district_owner(db, peer), peer["name"], limit)
     count = sum(len(r[3]) for r in rows)
     me = node_state(db).node_id
     with transaction(db):
@@ -582,7 +606,7 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
         # Our changes they had confirmed before this bundle were known when they made
         # theirs; later ones may not have been: a different value there is a conflict.
         # (Their acks in this bundle say what they hold now, not what they knew then.)
-        result = changelog.apply_rows(db, rows, max_hlc=_future_limit(db),
+        result = changelog.apply_rows(db, rows, max_hlc=limit,
                                       unacked_after=peer["acked_hlc"])
         district_levels.ensure_streets(db)   # the district's row for each street named
         acked = int(manifest["acks"].get(me, 0))

@@ -550,19 +550,41 @@ def references(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+Pointer = tuple[str, str, str, str, Any, str]   # tbl, row_id, col, parent, target, stamp
+
+
+def _landing(entries: list[Pointer], again: set[tuple[str, str, str]],
+             max_hlc: str | None) -> list[Pointer]:
+    """The foreign-key values that can land: of a field the bundle sets more than once
+    (`again`), a value is dropped when a newer one not from the future (after `max_hlc`) is
+    there too (apply_rows keeps that one, never the older); values from the future stay
+    (they land once due)."""
+    newest: dict[tuple[str, str, str], str] = {}
+    for tbl, row_id, col, _parent, _target, hlc in entries:
+        key = (tbl, row_id, col)
+        if key in again and (max_hlc is None or hlc <= max_hlc) and hlc > newest.get(key, ""):
+            newest[key] = hlc
+    return [e for e in entries if e[5] >= newest.get((e[0], e[1], e[2]), "")]
+
+
 def check_references(db: sqlite_utils.Database, rows: list[Run], shared: str,
-                     peer_name: str) -> None:
+                     peer_name: str, max_hlc: str | None = None) -> None:
     """Every foreign key a row sets must point at a row of the row's own community or of
     the district (`shared`), held here or arriving in the same bundle; else the bundle is
-    refused (a community could otherwise hang its rows under another community's)."""
+    refused (a community could otherwise hang its rows under another community's). Only
+    values that can land are checked (`_landing`): an older value of a field the bundle
+    also sets newer is superseded (a community that moved to another district still sends
+    its street's first parent, the old district's row, before the new one)."""
     fks = references(db)
     synced = set(fks)
     # The owner each row of the bundle will have: its community_id if the bundle sets it,
     # else the owner held here, else the owner the bundle declares.
     moved: dict[tuple[str, str], set[str]] = {}
     declared: dict[tuple[str, str], str] = {}
-    pointers: list[tuple[str, str, str, str, str]] = []  # tbl, row_id, col, parent, parent_id
-    for tbl, row_id, owner, cols, values, _stamps in rows:
+    entries: list[Pointer] = []   # every foreign-key value, None too (it may be the newest)
+    seen: set[tuple[str, str, str]] = set()
+    again: set[tuple[str, str, str]] = set()   # fields set more than once in the bundle
+    for tbl, row_id, owner, cols, values, stamps in rows:
         key = (tbl, row_id)
         declared[key] = owner
         if "community_id" in cols:
@@ -571,9 +593,21 @@ def check_references(db: sqlite_utils.Database, rows: list[Run], shared: str,
                 else (v for c, v in zip(cols, values, strict=True) if c == "community_id"))
         for col, parent in fks.get(tbl, ()):
             if col in cols and parent in synced:
-                target = values[cols.index(col)]
-                if target is not None:
-                    pointers.append((tbl, row_id, col, parent, target))
+                field = (tbl, row_id, col)
+                if field in seen:
+                    again.add(field)
+                seen.add(field)
+                if cols.count(col) == 1:
+                    i = cols.index(col)
+                    entries.append((tbl, row_id, col, parent, values[i], stamps[i]))
+                    continue
+                again.add(field)
+                entries.extend((tbl, row_id, col, parent, v, h) for c, v, h
+                               in zip(cols, values, stamps, strict=True) if c == col)
+    if again:
+        entries = _landing(entries, again, max_hlc)
+    pointers = [(tbl, row_id, col, parent, target)
+                for tbl, row_id, col, parent, target, _hlc in entries if target is not None]
     if not pointers:
         return
     wanted: dict[str, set[str]] = {}

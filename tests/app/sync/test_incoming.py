@@ -294,3 +294,36 @@ def test_the_district_cannot_point_its_own_rows_at_a_communitys(synced, tmp_path
     outcome = engine.import_bundle_bytes(a, seal(district, a, [row], seq_to=10**6))
     assert outcome.status == "refused" and outcome.details["code"] == "foreign_reference"
     assert state(a) == before
+
+
+def test_only_the_newest_value_of_a_field_is_held_to_the_references(synced):
+    """A bundle carries a field's history; only its newest value can land, so an older
+    value superseded in the same bundle is not checked (a community that moved sends its
+    street's first parent, the old district's row), and the newest one always is."""
+    district, a, b = synced
+    now = time.time_ns() // 1_000_000
+
+    def twice(first, then, later_ms=1, at=0):
+        row = edit(b, "households", b.ids["household"], unit_id=first)
+        row[3].append("unit_id")
+        row[4].append(then)
+        row[5].append(f"{now + at + later_ms:013d}.00000.{node(b)}")
+        row[5][0] = f"{now + at:013d}.00000.{node(b)}"
+        return row
+
+    # Newest pointing at its own unit: the older value (a neighbour's unit) is superseded.
+    data = seal(b, district, [twice(unit_of(a), unit_of(b))], seq_to=10**6)
+    assert engine.import_bundle_bytes(district, data).status == "applied"
+    assert registry.get(district, "households", b.ids["household"])["unit_id"] == unit_of(b)
+    # Newest pointing at a neighbour's unit or at nothing: refused, as one value alone is.
+    refused(district, seal(b, district, [twice(unit_of(b), unit_of(a))]), "foreign_reference")
+    refused(district, seal(b, district, [twice(unit_of(b), uuid7())]), "dangling_reference")
+    # The same history split over two runs of the row is read the same way.
+    older, newer = twice(unit_of(b), unit_of(a)), twice(unit_of(b), unit_of(a))
+    older[3:] = [[c] for c in (older[3][0], older[4][0], older[5][0])]
+    newer[3:] = [[c] for c in (newer[3][1], newer[4][1], newer[5][1])]
+    refused(district, seal(b, district, [newer, older]), "foreign_reference")
+    # A newest value from the future does not land now, so the older one (newer than the
+    # value held) would: it is checked.
+    future = twice(unit_of(a), unit_of(b), later_ms=engine.MAX_SKEW_MS + 3_600_000, at=10)
+    refused(district, seal(b, district, [future]), "foreign_reference")
