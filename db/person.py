@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db import audit
 from db.registry import ADDRESS_SQL, HOUSEHOLD_JOIN
 
 
@@ -52,18 +53,15 @@ def community_name(db: sqlite_utils.Database, community_id: str) -> str:
 
 
 def audit_of(db: sqlite_utils.Database, table: str, row_id: str) -> list[tuple]:
-    """(at, actor, action, detail) of one record's changes, newest first."""
-    return db.conn.execute(
-        "SELECT at, actor, action, detail FROM audit_log WHERE row_id = ? AND tbl = ? "
-        "AND action IN ('insert', 'update', 'delete', 'undelete') ORDER BY seq DESC",
-        (row_id, table)).fetchall()
+    """(at, actor, action, detail) of one record's changes, newest first (sealed or live)."""
+    return [(e.at, e.actor, e.action, e.detail) for e in audit.record_entries(
+        db, table, row_id, ("insert", "update", "delete", "undelete"))]
 
 
 def file_prints_of(db: sqlite_utils.Database, resident_id: str) -> list[tuple]:
     """(at, actor) of each print of the person's file."""
-    return db.conn.execute(
-        "SELECT at, actor FROM audit_log WHERE row_id = ? AND tbl = 'residents' "
-        "AND action = 'print' ORDER BY seq DESC", (resident_id,)).fetchall()
+    return [(e.at, e.actor)
+            for e in audit.record_entries(db, "residents", resident_id, ("print",))]
 
 
 def cases_of(db: sqlite_utils.Database, resident_id: str) -> list[dict[str, Any]]:

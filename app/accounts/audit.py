@@ -284,6 +284,11 @@ def problem_text(p: store.Problem) -> str:
         return f"第 {p.seq} 条记录被调换了位置（内容完好，但编号与原来不同）。"
     if p.kind == "removed":
         return f"第 {p.seq} 条之前缺少 {p.missing} 条记录（被删除）。"
+    if p.kind == "damaged":
+        if p.missing:
+            return (f"从第 {p.seq} 条起的 {p.missing} 条封存记录无法读出（封存块被改动或损坏）。"
+                    "请保留此文件并报告区里。")
+        return f"从第 {p.seq} 条起的封存块与它登记的范围不符（被改动过）。"
     return f"第 {p.seq} 条与前一条接不上：前面的记录被删除、替换或调换了顺序。"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from db import audit
 from db import compaction as store
 
 _log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Outcome:
     seconds: float
     waited_for_export: bool = False
     vacuum_seconds: float = 0.0
+    sealed: int = 0   # audit entries moved into sealed blocks (db/audit.seal_step)
 
 
 def _mb(n: int) -> str:
@@ -81,7 +83,7 @@ def run(db: sqlite_utils.Database, progress: Progress | None = None,
     any time and to interrupt."""
     t0 = time.perf_counter()
     found = store.pending(db)
-    total = found.unpacked + found.removable
+    total = found.unpacked + found.removable + audit.sealable(db)
     done = packed = removed = 0
     waited = False
 
@@ -107,10 +109,19 @@ def run(db: sqlite_utils.Database, progress: Progress | None = None,
         removed += n
         done += n
         tell("清理已确认的同步记录")
+    sealed = 0
+    while not (should_stop and should_stop()):   # the audit log: one block per transaction
+        n = audit.seal_step(db)
+        if not n:
+            break
+        sealed += n
+        done += n
+        tell("封存较早的审计记录")
     rewrite = 0.0
-    if vacuum and removed + packed >= VACUUM_MIN and not (should_stop and should_stop()):
+    if (vacuum and removed + packed + sealed >= VACUUM_MIN
+            and not (should_stop and should_stop())):
         tell("压缩数据库文件")
         started = time.perf_counter()
         db.conn.execute("VACUUM")   # readers go on meanwhile (WAL); writers wait for it
         rewrite = time.perf_counter() - started
-    return Outcome(removed, packed, time.perf_counter() - t0, waited, rewrite)
+    return Outcome(removed, packed, time.perf_counter() - t0, waited, rewrite, sealed)

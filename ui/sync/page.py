@@ -301,8 +301,8 @@ class SyncPage(QWidget):
         def done(result: compaction.Outcome) -> None:
             close_progress(dialog)
             self._say([self.tr("已整理同步记录：删除 {0} 条已确认记录，合并 {1} 个时间戳，"
-                               "用时 {2:.1f} 秒。").format(result.removed, result.packed,
-                                                        result.seconds)])
+                               "封存 {3} 条较早的审计记录，用时 {2:.1f} 秒。").format(
+                result.removed, result.packed, result.seconds, result.sealed)])
 
         def failed(exc) -> None:
             close_progress(dialog)
@@ -439,7 +439,7 @@ class SyncPage(QWidget):
         if name:
             district = self._guard(lambda: engine.accept_enroll_response(self.db, Path(name)))
             if district:
-                self._say([self.tr("已登记到“{0}”。").format(district["name"])])
+                self._say([engine.enrolled_message(district)])
 
     def enroll_online(self) -> None:
         url = self.url.text().strip()
@@ -464,7 +464,7 @@ class SyncPage(QWidget):
         except (client.HubUnavailable, BundleError) as exc:
             QMessageBox.warning(self, self.tr("联网登记"), exc.message)
             return
-        self._say([self.tr("已登记到“{0}”。").format(district["name"])])
+        self._say([engine.enrolled_message(district)])
 
     def accept_request(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, self.tr("接受社区登记申请"), str(Path.home()),
