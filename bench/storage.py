@@ -1,7 +1,9 @@
 """Storage benchmark: the community file by part (data, search indexes, sync bookkeeping,
 audit) before and after a full sync round with the district and the compaction that follows
-it, the automatic backup's time and size at each point, and what the audit log's detail
-would take compressed. Prints figures beside the targets of issue 23; asserts nothing.
+it (which also seals the audit log's older entries into compressed blocks), the automatic
+backup's time and size at each point, and the audit log before and after sealing with the
+person page's and the 审计 page's read times. Prints figures beside the targets of issue 23;
+asserts nothing.
 
     python bench/storage.py [--residents 100000] [--keep]
 
@@ -17,7 +19,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from measure import peak_mb  # noqa: E402
 
-SYNC_TABLES = {"change_log", "field_clock", "row_clock", "peers", "snapshot_due",
+SYNC_TABLES = {"change_log", "field_clock", "row_clock", "clock_columns", "peers", "snapshot_due",
                "sync_log", "conflicts", "sqlite_sequence"}
-AUDIT_BLOCK = 256   # entries whose detail would be compressed together, once the block is full
 SEARCH_PREFIXES = ("resident_search", "household_search", "resident_digits",
                    "resident_numbers")
 
@@ -80,33 +80,70 @@ def auto_backup(db) -> None:
           f"{made.path.stat().st_size / 1e6:.0f} MB (target ≤ 12 s)")
 
 
-def audit_detail(path: Path) -> None:
-    """The audit log's size, and what it would take with each entry's detail compressed
-    (zlib, level 6): the chain hashes the detail text, which a compressed column gives back
-    exactly, so the chain is checked as before."""
+def person_ms(db) -> float:
+    """The person page's file (app.person.person_file) of one resident, median of 5, ms:
+    its timeline reads the resident's and household's audit entries, sealed or live."""
+    import statistics
+
+    from app import accounts, person
+
+    accounts.attach(db, accounts.UNCLAIMED)
+    someone = db.conn.execute("SELECT id FROM residents WHERE deleted = 0 ORDER BY id "
+                              "LIMIT 1 OFFSET 5000").fetchone()[0]
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        person.person_file(db, someone)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def audit_searches(db) -> str:
+    """The 审计 page's reads (db.audit.entries, limit 5000), ms: the default list, and
+    searches that look through every entry, sealed or live."""
+    from db import audit
+
+    out = []
+    for label, filters in (("newest", {}), ("text", {"text": "不存在的文字"}),
+                           ("action", {"actions": ["update", "undelete"]}),
+                           ("actor", {"actor": "nobody"})):
+        t0 = time.perf_counter()
+        audit.entries(db, **filters)
+        out.append(f"{label} {(time.perf_counter() - t0) * 1000:.0f}")
+    return ", ".join(out) + " ms"
+
+
+def audit_detail(path: Path, before_mb: float, person_before: float,
+                 searches_before: str) -> None:
+    """The audit log before and after sealing (compaction.run seals all but the newest
+    entries into compressed blocks, db/audit_sealed.py; the hash chain is unchanged and
+    checked whole), and what the person page and the 审计 page's searches take."""
+    from app.database import open_community_db
+    from db import audit
+
     conn = sqlite3.connect(path)
-    raw = packed = entries = blocked = 0
-    block: list[bytes] = []
-    for (detail,) in conn.execute("SELECT detail FROM audit_log ORDER BY seq"):
-        entries += 1
-        if detail:
-            data = detail.encode()
-            raw += len(data)
-            packed += min(len(data), len(zlib.compress(data, 6)))
-            block.append(data)
-        if len(block) == AUDIT_BLOCK:
-            blocked += len(zlib.compress(b"\n".join(block), 6))
-            block = []
-    if block:
-        blocked += len(zlib.compress(b"\n".join(block), 6))
-    table = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'audit_log'"
-                         ).fetchone()[0] or 0
+    sizes = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'audit%' "
+                              "GROUP BY name"))
+    blocks, sealed = conn.execute("SELECT count(*), COALESCE(sum(entries), 0) "
+                                  "FROM audit_sealed").fetchone()
+    live = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     conn.close()
-    print(f"\naudit log: {entries:,} entries, {table / 1e6:.1f} MB; detail text "
-          f"{raw / 1e6:.1f} MB, compressed per entry {packed / 1e6:.1f} MB → the log would "
-          f"take about {(table - raw + packed) / 1e6:.1f} MB; closed blocks of "
-          f"{AUDIT_BLOCK} entries' detail compressed together {blocked / 1e6:.1f} MB → about "
-          f"{(table - raw + blocked) / 1e6:.1f} MB; either way its hash chain unchanged")
+    mb = {k: v / 1e6 for k, v in sizes.items()}
+    db = open_community_db(path)
+    t0 = time.perf_counter()
+    problems = sum(1 for _seq, p in audit.walk(db) if p)
+    walked = time.perf_counter() - t0
+    print(f"\naudit log: {live + sealed:,} entries, {sealed:,} sealed in {blocks} blocks, "
+          f"{live:,} live; {before_mb:.1f} MB before sealing → {sum(mb.values()):.1f} MB "
+          f"(target ≤ 30 MB; audit_log {mb.get('audit_log', 0):.1f}, its row index "
+          f"{mb.get('audit_log_row', 0):.1f}, blocks {mb.get('audit_sealed', 0):.1f}, "
+          f"row look-up {mb.get('audit_sealed_rows', 0):.1f})")
+    print(f"  chain verified across blocks and tail: {walked:.1f} s, {problems} problems")
+    print(f"  person page (file of one resident): {person_before:.1f} ms before sealing → "
+          f"{person_ms(db):.1f} ms (target ≤ 150 ms)")
+    print(f"  审计 page reads before sealing: {searches_before}")
+    print(f"  审计 page reads after sealing:  {audit_searches(db)}")
+    db.conn.close()
 
 
 def main() -> None:
@@ -127,8 +164,9 @@ def main() -> None:
               f"{time.perf_counter() - t0:.0f} s")
         community = open_community_db(path)
         community.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        show("before any sync", path)
+        before = show("before any sync", path)
         auto_backup(community)
+        person_before, searches_before = person_ms(community), audit_searches(community)
 
         district = open_community_db(work / "district.sqlite", create=True)
         engine.create_district(district, "中原区", "410102")
@@ -147,12 +185,13 @@ def main() -> None:
         t0 = time.perf_counter()
         done = compaction.run(community)
         print(f"compaction: {done.removed:,} entries removed, {done.packed:,} field stamps "
-              f"packed, file rewritten: {time.perf_counter() - t0:.1f} s in all (of which "
-              f"VACUUM {done.vacuum_seconds:.1f} s)")
+              f"packed, {done.sealed:,} audit entries sealed, file rewritten: "
+              f"{time.perf_counter() - t0:.1f} s in all (of which VACUUM "
+              f"{done.vacuum_seconds:.1f} s)")
         community.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         show("after the sync round and compaction", path)
         auto_backup(community)
-        audit_detail(path)
+        audit_detail(path, before["audit"], person_before, searches_before)
         print(f"\npeak memory: {peak_mb():.0f} MB")
         community.conn.close()
         district.conn.close()

@@ -17,7 +17,8 @@ from db.node import node_state, set_meta, transaction
 
 # Synced tables are found by shape: every table with an `id`, a `community_id`
 # and a `deleted` column is synced; these hold node-local state instead.
-LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "row_clock", "resident_search",
+LOCAL_TABLES = frozenset({"meta", "change_log", "field_clock", "row_clock", "clock_columns",
+                          "resident_search",
                           "peers", "household_search", "resident_numbers"})
 
 
@@ -56,7 +57,8 @@ def install_triggers(db: sqlite_utils.Database) -> None:
     one statement over the table's columns (a VALUES list), not one statement per column:
     SQLite's per-statement cost in a trigger was most of an import's time."""
     conn = db.conn
-    conn.execute(ROW_CLOCK_SQL)
+    for sql in ROW_CLOCK_SQL:
+        conn.execute(sql)
     for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' "
         "AND name LIKE 'sync\\_%' ESCAPE '\\'").fetchall():
@@ -75,9 +77,14 @@ def install_triggers(db: sqlite_utils.Database) -> None:
         conn.execute(
             f"CREATE TRIGGER [sync_{tbl}_insert] AFTER INSERT ON [{tbl}] "
             f"WHEN gd_logging() BEGIN\n"
-            f"INSERT OR REPLACE INTO row_clock (tbl, row_id, cols, hlcs) "
-            f"SELECT '{tbl}', new.id, substr(p.cols, 2), gd_hlc() "
+            # the row's column list, kept once per distinct list (almost always there)
+            f"INSERT OR IGNORE INTO clock_columns (tbl, cols) "
+            f"SELECT '{tbl}', substr(p.cols, 2) "
             f"FROM (SELECT {present} AS cols) p WHERE p.cols <> '';\n"
+            f"INSERT OR REPLACE INTO row_clock (tbl, row_id, cols_id, hlcs) "
+            f"SELECT '{tbl}', new.id, k.id, gd_hlc() "
+            f"FROM (SELECT {present} AS cols) p JOIN clock_columns k "
+            f"ON k.tbl = '{tbl}' AND k.cols = substr(p.cols, 2) WHERE p.cols <> '';\n"
             f"INSERT INTO change_log (tbl, row_id, col, value, hlc, node, owner) "
             f"SELECT '{tbl}', new.id, c.column1, {pick('new')}, "
             f"(SELECT hlcs FROM row_clock WHERE tbl = '{tbl}' AND row_id = new.id), gd_node(), "
@@ -145,15 +152,31 @@ Run = list  # [tbl, row_id, owner, [col, ...], [value, ...], [hlc, ...]]: one ro
 # packed into one entry per row ("cols" and "hlcs" space-separated, in the same order; a
 # single stamp in "hlcs" stands for every field, as a local insert stamps them), instead of
 # one field_clock entry per field: 200,000 rows write 200,000 index entries, not 2 million.
+# The column list is kept once per distinct list in clock_columns (a file has a few dozen)
+# and row_clock holds its number, cols_id (migration 0024): half of an entry's bytes were
+# the list. It still says which fields the stamp covers: a column added later is not in it.
 # A field's stamp is the newer of its field_clock entry and its packed one: every later write
 # of the field (a local edit or a newer remote value) goes to field_clock with a newer stamp,
 # so the merge rule is exactly the one of one entry per field (and a row inserted again, by
 # INSERT OR REPLACE, takes the new insert's stamps over older field_clock entries).
-# Created by migration 0019 and, for a file made before it, by code (see install_triggers).
+# Created by migrations 0019 and 0024 and, for a file made before them, by code (see
+# install_triggers).
 ROW_CLOCK_SQL = (
+    "CREATE TABLE IF NOT EXISTS clock_columns (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, "
+    "cols TEXT NOT NULL, UNIQUE (tbl, cols))",
     "CREATE TABLE IF NOT EXISTS row_clock (tbl TEXT NOT NULL, row_id TEXT NOT NULL, "
-    "cols TEXT NOT NULL, hlcs TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID"
+    "cols_id INTEGER NOT NULL, hlcs TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID",
 )
+# A row's packed entry as (cols, hlcs): ?1 the table, ?2 the row id.
+PACKED_SQL = ("SELECT k.cols, r.hlcs FROM row_clock r JOIN clock_columns k ON k.id = r.cols_id "
+              "WHERE r.tbl = ?1 AND r.row_id = ?2")
+
+
+def column_set(conn: sqlite3.Connection, tbl: str, cols: str) -> int:
+    """The clock_columns number of this table's column list (space-separated), added if new."""
+    conn.execute("INSERT OR IGNORE INTO clock_columns (tbl, cols) VALUES (?, ?)", (tbl, cols))
+    return conn.execute("SELECT id FROM clock_columns WHERE tbl = ? AND cols = ?",
+                        (tbl, cols)).fetchone()[0]
 
 # A bundle bringing at least this many new rows inserts them without per-row triggers; new
 # residents and households get their search rows in one pass afterwards.
@@ -255,7 +278,8 @@ def apply_rows(db: sqlite_utils.Database, runs: Iterable[Run], *,
     try:
         with state.logging_suppressed(), transaction(db):
             conn.execute("PRAGMA defer_foreign_keys = ON")  # parents may come later
-            conn.execute(ROW_CLOCK_SQL)
+            for sql in ROW_CLOCK_SQL:
+                conn.execute(sql)
             newest = _apply(conn, rows, repeated, max_hlc, unacked_after, state.node_id,
                             result)
             if newest:   # our next stamps come after everything received, on every
@@ -273,8 +297,9 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
     # Rows never seen here are inserted in bulk (a snapshot is almost all such rows), their
     # stamps packed into row_clock; rows held here go field by field through last-writer-wins.
     new_rows: dict[tuple[str, tuple[str, ...]], list[tuple[object, ...]]] = {}
-    new_clock: list[tuple[str, str, str, str]] = []
-    shapes: dict[tuple[str, tuple[str, ...]], str] = {}   # (tbl, cols) → row_clock's cols
+    new_clock: list[tuple[str, str, int, str]] = []
+    # (tbl, cols) → the clock_columns number of its list, or 0 (a field given twice)
+    shapes: dict[tuple[str, tuple[str, ...]], int] = {}
     newest = ""
     known = _known_rows(conn, rows)
     held = {"residents": 0, "households": 0}
@@ -294,9 +319,9 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
                     top = max(stamps)
                     shape = (tbl, tuple(cols))
                     packed = shapes.get(shape)
-                    if packed is None:   # a new shape: its columns as row_clock has them, or ""
-                        packed = shapes[shape] = (" ".join(cols) if len(set(cols)) == len(cols)
-                                                  else "")
+                    if packed is None:   # a new shape: its column list's number, or 0
+                        packed = shapes[shape] = (column_set(conn, tbl, " ".join(cols))
+                                                  if len(set(cols)) == len(cols) else 0)
                     if packed and (max_hlc is None or top <= max_hlc):
                         if top > newest:
                             newest = top
@@ -322,7 +347,9 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
                 cols = tuple(winners)
                 new_rows.setdefault((tbl, cols), []).append(
                     (row_id, *(winners[c][0] for c in cols)))
-                new_clock.append((tbl, row_id, " ".join(cols),
+                if not shapes.get((tbl, cols)):   # each field once here: a list of its own
+                    shapes[tbl, cols] = column_set(conn, tbl, " ".join(cols))
+                new_clock.append((tbl, row_id, shapes[tbl, cols],
                                   packed_stamps([winners[c][1] for c in cols])))
                 result.applied += len(cols)
                 continue
@@ -335,7 +362,7 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
             names = ", ".join(["id", *(f"[{c}]" for c in cols)])
             marks = ", ".join("?" * (len(cols) + 1))
             conn.executemany(f"INSERT INTO [{tbl}] ({names}) VALUES ({marks})", values)
-    conn.executemany("INSERT INTO row_clock (tbl, row_id, cols, hlcs) VALUES (?, ?, ?, ?)",
+    conn.executemany("INSERT INTO row_clock (tbl, row_id, cols_id, hlcs) VALUES (?, ?, ?, ?)",
                      new_clock)
     return newest
 
@@ -360,8 +387,7 @@ def field_stamp(conn: sqlite3.Connection, tbl: str, row_id: str, col: str) -> st
     found = [hlc for (hlc,) in conn.execute(
         "SELECT hlc FROM field_clock WHERE tbl = ? AND row_id = ? AND col = ?",
         (tbl, row_id, col))]
-    packed = conn.execute("SELECT cols, hlcs FROM row_clock WHERE tbl = ? AND row_id = ?",
-                          (tbl, row_id)).fetchone()
+    packed = conn.execute(PACKED_SQL, (tbl, row_id)).fetchone()
     if packed is not None and (hlc := unpack(*packed).get(col)):
         found.append(hlc)
     return max(found, default=None)
@@ -374,8 +400,7 @@ def _merge_held_row(conn: sqlite3.Connection, tbl: str, row_id: str,
     current = dict(conn.execute(
         "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
     ).fetchall())
-    packed = conn.execute("SELECT cols, hlcs FROM row_clock WHERE tbl = ? AND row_id = ?",
-                          (tbl, row_id)).fetchone()
+    packed = conn.execute(PACKED_SQL, (tbl, row_id)).fetchone()
     if packed is not None:   # the newer of the packed stamp and the field_clock one
         for col, hlc in unpack(packed[0], packed[1]).items():
             if hlc > current.get(col, ""):

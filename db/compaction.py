@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from db.changelog import packed_stamps, unpack
+from db.changelog import PACKED_SQL, column_set, packed_stamps, unpack
 from db.node import get_meta, set_meta, transaction
 
 DELETE_STEP = 20_000     # change_log entries removed in one transaction
@@ -157,16 +157,20 @@ def pack_step(db: sqlite_utils.Database, step: int | None = None) -> int:
         stamps: dict[tuple[str, str], dict[str, str]] = {}
         for tbl, row_id, col, hlc in entries:
             stamps.setdefault((tbl, row_id), {})[col] = hlc
+        sets: dict[tuple[str, str], int] = {}   # (tbl, column list) → its clock_columns id
         for (tbl, row_id), fields in stamps.items():
-            held = conn.execute("SELECT cols, hlcs FROM row_clock WHERE tbl = ? AND row_id = ?",
-                                (tbl, row_id)).fetchone()
+            held = conn.execute(PACKED_SQL, (tbl, row_id)).fetchone()
             merged = unpack(*held) if held else {}
             for col, hlc in fields.items():
                 if hlc > merged.get(col, ""):
                     merged[col] = hlc
+            cols = " ".join(merged)
+            if (tbl, cols) not in sets:
+                sets[tbl, cols] = column_set(conn, tbl, cols)
             conn.execute(
-                "INSERT OR REPLACE INTO row_clock (tbl, row_id, cols, hlcs) VALUES (?, ?, ?, ?)",
-                (tbl, row_id, " ".join(merged), packed_stamps(list(merged.values()))))
+                "INSERT OR REPLACE INTO row_clock (tbl, row_id, cols_id, hlcs) "
+                "VALUES (?, ?, ?, ?)",
+                (tbl, row_id, sets[tbl, cols], packed_stamps(list(merged.values()))))
         conn.execute("DELETE FROM field_clock WHERE (tbl, row_id) >= (?, ?) "
                      "AND (tbl, row_id) <= (?, ?)", (*first, *last))
     return len(entries)

@@ -120,8 +120,9 @@ def plan_parts(db: sqlite_utils.Database, owners: list[str], size: int) -> list[
     for tbl in changelog.synced_tables(db):
         # An upper bound of a row's stamped fields: its packed ones plus its field_clock ones
         # (a field in both is counted twice, which only makes a part a little smaller).
-        packed_count = ("COALESCE((SELECT length(r.cols) - length(replace(r.cols, ' ', '')) + 1"
-                        " FROM row_clock r WHERE r.tbl = ?1 AND r.row_id = t.id), 0) + "
+        packed_count = ("COALESCE((SELECT length(k.cols) - length(replace(k.cols, ' ', '')) + 1"
+                        " FROM row_clock r JOIN clock_columns k ON k.id = r.cols_id"
+                        " WHERE r.tbl = ?1 AND r.row_id = t.id), 0) + "
                         if packed else "")
         cursor = conn.execute(
             f"SELECT t.id, {packed_count}(SELECT count(*) FROM field_clock f "
@@ -186,8 +187,9 @@ def part_rows(conn: sqlite3.Connection, part: Part) -> tuple[bytes, dict[str, in
     runs: list[list[Any]] = []
     counts: dict[str, int] = {}
     for tbl, ids in part:
-        packed_cols = ("(SELECT r.cols || char(9) || r.hlcs FROM row_clock r "
-                       "WHERE r.tbl = ?1 AND r.row_id = t.id)" if packed else "NULL")
+        packed_cols = ("(SELECT k.cols || char(9) || r.hlcs FROM row_clock r JOIN clock_columns k "
+                       "ON k.id = r.cols_id WHERE r.tbl = ?1 AND r.row_id = t.id)"
+                       if packed else "NULL")
         # Row, packed stamps and field stamps in one statement: one read, so every value
         # goes with the stamp of that very value.
         cursor = conn.execute(

@@ -34,8 +34,7 @@ def test_an_insert_is_one_packed_stamp_and_an_edit_stamps_only_its_fields(tmp_pa
     zhang = db.ids["张三"]
     logged = [c for c in changelog.changes_since(db) if c.row_id == zhang]
     assert len(logged) > 5 and len({c.hlc for c in logged}) == 1   # one stamp for the insert
-    cols, hlcs = db.conn.execute("SELECT cols, hlcs FROM row_clock WHERE row_id = ?",
-                                 (zhang,)).fetchone()
+    cols, hlcs = db.conn.execute(changelog.PACKED_SQL, ("residents", zhang)).fetchone()
     assert hlcs == logged[0].hlc and set(cols.split(" ")) == {c.col for c in logged}
     assert db.conn.execute("SELECT count(*) FROM field_clock WHERE row_id = ?",
                            (zhang,)).fetchone() == (0,)
