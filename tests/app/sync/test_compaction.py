@@ -11,7 +11,7 @@ from pathlib import Path
 from app import registry
 from app.database import open_community_db
 from app.sync import compaction, engine
-from db import changelog, snapshot
+from db import audit, changelog, snapshot
 from db import compaction as store
 from db import sync as sync_store
 from db.clock import Stamp
@@ -61,6 +61,23 @@ def test_an_office_that_never_synced_keeps_its_whole_log(tmp_path):
     assert "从未被区县确认" in compaction.status_text(db)
     done = compaction.run(db)
     assert done.removed == 0 and log_size(db) == before
+
+
+def test_the_page_says_when_old_audit_entries_can_be_sealed_even_without_a_district(
+        tmp_path, monkeypatch):
+    db = new_community(tmp_path, "长江路社区", "410102007003")
+    for n in range(3):
+        registry.edit_resident(db, db.ids["张三"], {"phone": f"1370000111{n}"})
+    assert "封存" not in compaction.status_text(db)     # a small log: nothing worth saying
+    monkeypatch.setattr(audit, "SEAL_BLOCK", 2)
+    monkeypatch.setattr(audit, "LIVE_TAIL", 2)
+    monkeypatch.setattr(compaction, "SEAL_WORTH", 2)
+    sealable = audit.sealable(db)
+    assert sealable >= 2
+    said = compaction.status_text(db)
+    assert "从未被区县确认" in said and f"{sealable:,} 条较早的可以封存" in said
+    assert compaction.run(db).sealed == sealable
+    assert "封存" not in compaction.status_text(db)
 
 
 def test_acknowledged_changes_go_and_sync_goes_on(world, tmp_path):  # noqa: F811
