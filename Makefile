@@ -23,8 +23,12 @@ run: $(STAMP) $(DEMO)
 
 # system-deps every time: CUPS and CUPS-PDF for the printing tests also on an existing venv.
 # The tests start cupsd themselves when it is not running (tests/cups_queue.py).
+# One worker per core (pytest-xdist); each test module runs whole on one worker, the frozen
+# build's modules first (tests/conftest.py). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP) system-deps
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile \
+		--no-loadscope-reorder
 
 system-deps:
 	@bash scripts/system-deps.sh

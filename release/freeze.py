@@ -273,11 +273,13 @@ def finish_linux(folder: Path) -> None:
 def compress_fonts(datas: list) -> list:
     """The bundled fonts (resources/fonts/*.ttf, 25 MB) as .xz files (13 MB), which
     app.resources.resource_path unpacks once into the user's cache folder."""
+    import hashlib
     import lzma
 
     import platformdirs
 
-    # Compressing takes a minute: kept between builds (each test session builds afresh).
+    # Compressing takes a minute: kept between builds (each test session builds afresh), keyed
+    # by the font's content, since a fresh checkout gives every file a new modification time.
     cache = Path(os.environ.get("GRIDDESK_BUILD_CACHE")
                  or platformdirs.user_cache_dir("GridDesk-build", False)) / "fonts"
     out = []
@@ -286,12 +288,13 @@ def compress_fonts(datas: list) -> list:
         if dest.replace("\\", "/").startswith("resources/fonts/") and \
                 dest.lower().endswith((".ttf", ".otf")):
             src = Path(source)
-            stat = src.stat()
-            packed = cache / f"{stat.st_size}-{stat.st_mtime_ns}" / (src.name + ".xz")
+            content = src.read_bytes()
+            digest = hashlib.sha256(content).hexdigest()[:32]
+            packed = cache / f"{len(content)}-{digest}" / (src.name + ".xz")
             if not packed.is_file():
                 packed.parent.mkdir(parents=True, exist_ok=True)
                 part = packed.with_name(f"{packed.name}.{os.getpid()}.part")
-                part.write_bytes(lzma.compress(src.read_bytes(), preset=6))
+                part.write_bytes(lzma.compress(content, preset=6))
                 os.replace(part, packed)
             out.append((dest + ".xz", str(packed), *entry[2:]))
         else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +72,44 @@ def community(tmp_path):
               "h501": h501, "h502": h502, "h101": h101, **people}
     yield db
     db.conn.close()
+
+
+# --- running in parallel (make test: pytest-xdist, -n auto --dist loadfile) ---------------------
+# loadfile runs each test module whole on one worker, so its module-scoped fixtures (demo
+# databases) are built once. The modules that share one session-wide resource go to the same
+# worker as one unit: the frozen app (built once, a minute or two; dpkg installs it system-wide)
+# and the CUPS queue. (xdist's own xdist_group marks do not reach its scheduler under pytest 9.)
+SHARED = ("frozen_dist", "cups_pdf")
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def _shared_group(module: str) -> str:
+    """The shared fixture a test module asks for (a parameter of one of its functions), else
+    the module itself. (The scheduler sees only the test ids, not the tests' fixtures.)"""
+    try:
+        source = (_ROOT / module).read_text(encoding="utf-8")
+    except OSError:
+        return module
+    return next((name for name in SHARED
+                 if re.search(rf"\bdef \w+\([^)]*\b{name}\b", source)), module)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedResourceScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _shared_group(super()._split_scope(nodeid))
+
+    return SharedResourceScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    # The frozen build is the longest chain of work: started first, it runs beside the rest
+    # instead of after it (the order of the other tests is kept; with xdist, run with
+    # --no-loadscope-reorder so that the scheduler keeps it too).
+    items.sort(key=lambda item: "frozen_dist" not in getattr(item, "fixturenames", ()))

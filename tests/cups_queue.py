@@ -1,15 +1,19 @@
 """A real CUPS queue for printing tests: CUPS-PDF writes each job's output PDF into a folder the
 test reads back. The session fixture `cups_pdf` installs CUPS and CUPS-PDF when missing and
 allowed (root with apt-get, through scripts/system-deps.sh), starts cupsd when it is not
-running (and stops that cupsd at the end), and adds the queue with lpadmin. It skips only when
-CUPS cannot be had (not root and not installed, or not running)."""
+running (and stops that cupsd at the end unless another test session still prints through it),
+and adds a queue of its own with lpadmin (named after the process, so that parallel workers and
+sessions never remove each other's queue). It skips only when CUPS cannot be had (not root and
+not installed, or not running)."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +22,11 @@ import pytest
 
 from app.documents.printer import CupsSpooler, PrintJob
 
-QUEUE = "GridDeskTestPDF"
+QUEUE = f"GridDeskTestPDF_{os.getpid()}"     # one queue per test process
+# Every test session on this machine holds USERS shared while it prints; STARTING is held while
+# one session checks, starts or stops cupsd, so that two never start it or stop it under another.
+STARTING = Path(tempfile.gettempdir()) / "griddesk-test-cupsd.start.lock"
+USERS = Path(tempfile.gettempdir()) / "griddesk-test-cupsd.users.lock"
 CONF = Path("/etc/cups/cups-pdf.conf")     # cups-pdf:/<name> reads cups-pdf-<name>.conf beside it
 PPDS = (Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"),
         Path("/usr/share/cups/model/CUPS-PDF_opt.ppd"))
@@ -74,9 +82,68 @@ class Unavailable(Exception):
 
 
 @contextlib.contextmanager
+def _cupsd(root: bool):
+    """cupsd running for the block: started when it is not, and stopped afterwards only by the
+    session that started it and only when no other session still holds USERS."""
+    with open(STARTING, "a") as starting, open(USERS, "a") as users:
+        daemon = None
+        fcntl.flock(starting, fcntl.LOCK_EX)
+        try:
+            if not _running():
+                if not root:
+                    raise Unavailable("cupsd is not running and this is not root to start it")
+                daemon = subprocess.Popen([shutil.which("cupsd") or "/usr/sbin/cupsd", "-f"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 20
+            while not _running():
+                if time.monotonic() > deadline:
+                    raise Unavailable("cupsd did not start within 20 s")
+                time.sleep(0.1)
+            fcntl.flock(users, fcntl.LOCK_SH)
+        except BaseException:
+            _stop(daemon)
+            raise
+        finally:
+            fcntl.flock(starting, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(starting, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(users, fcntl.LOCK_UN)
+                if daemon is not None:
+                    try:
+                        fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        pass        # another session prints through it: it stays running
+                    else:
+                        _stop(daemon)
+            finally:
+                fcntl.flock(users, fcntl.LOCK_UN)
+                fcntl.flock(starting, fcntl.LOCK_UN)
+
+
+def _remove_orphans() -> None:
+    """The queues of test processes that died before removing theirs."""
+    prefix = QUEUE.rsplit("_", 1)[0] + "_"
+    for queue in _run("lpstat", "-e").stdout.split():
+        pid = queue.removeprefix(prefix)
+        if queue.startswith(prefix) and pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            _run("lpadmin", "-x", queue)
+            CONF.with_name(f"cups-pdf-{queue.lower()}.conf").unlink(missing_ok=True)
+
+
+def _stop(daemon: subprocess.Popen | None) -> None:
+    if daemon is not None:
+        daemon.terminate()
+        daemon.wait(10)
+
+
+@contextlib.contextmanager
 def cups_pdf_queue(folder: Path, name: str = QUEUE):
     """A CUPS-PDF queue writing into `folder` for the time of the block (cupsd started and
-    stopped around it when it was not running). Raises Unavailable when that cannot be."""
+    stopped around it when it was not running, see _cupsd). Raises Unavailable when that
+    cannot be."""
     root = os.geteuid() == 0
     if (shutil.which("lpadmin") is None or not _backend()) and root \
             and shutil.which("apt-get"):
@@ -84,18 +151,8 @@ def cups_pdf_queue(folder: Path, name: str = QUEUE):
     if shutil.which("lpadmin") is None or not _backend():
         raise Unavailable("CUPS and CUPS-PDF are not installed and this is not root: install "
                           "cups and printer-driver-cups-pdf (make test does so as root)")
-    daemon = None
-    if not _running():
-        if not root:
-            raise Unavailable("cupsd is not running and this is not root to start it")
-        daemon = subprocess.Popen([shutil.which("cupsd") or "/usr/sbin/cupsd", "-f"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while not _running():
-            if time.monotonic() > deadline:
-                raise Unavailable("cupsd did not start within 20 s")
-            time.sleep(0.1)
+    with _cupsd(root):
+        _remove_orphans()
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o1777)
         conf = CONF.with_name(f"cups-pdf-{name.lower()}.conf")
@@ -115,10 +172,6 @@ def cups_pdf_queue(folder: Path, name: str = QUEUE):
         finally:
             _run("lpadmin", "-x", name)
             conf.unlink(missing_ok=True)
-    finally:
-        if daemon is not None:
-            daemon.terminate()
-            daemon.wait(10)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The frozen app built once for the whole test session (release/dist.py: PyInstaller with
 build.spec, then the .deb and the .tar.gz): the frozen-build tests and the install test share
-it, since a build takes a minute or two."""
+it, since a build takes a minute or two. Under pytest-xdist (make test) the modules that use it
+run on one worker (tests/conftest.py), so it is still built once, first."""
 
 from __future__ import annotations
 

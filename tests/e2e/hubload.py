@@ -83,22 +83,28 @@ def start_hub(db_path: Path, env: dict[str, str], *, fd_limit: int | None = None
         if fd_limit is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ui.launcher", "hub", "--db", str(db_path),
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=limit)
-    hub = Hub(proc, port, db_path, env)
-    deadline = time.time() + 30
-    while True:
-        try:
-            health(port, timeout=1)
-            return hub
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise AssertionError(proc.stderr.read().decode()) from None
-            time.sleep(0.2)
+    for attempt in range(3):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "ui.launcher", "hub", "--db",
+                                 str(db_path), "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, preexec_fn=limit)
+        hub = Hub(proc, port, db_path, env)
+        deadline = time.time() + 30
+        while True:
+            try:
+                health(port, timeout=1)
+                return hub
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    proc.kill()
+                    error = proc.stderr.read().decode()
+                    break
+                time.sleep(0.2)
+        # Another process (a parallel test worker) took the free port first: another port.
+        if "address already in use" not in error.lower() or attempt == 2:
+            raise AssertionError(error)
+    raise AssertionError("unreachable")
 
 
 def raise_own_fd_limit(wanted: int) -> int:

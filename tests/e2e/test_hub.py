@@ -45,21 +45,29 @@ def hub(tmp_path):
     done = griddesk("district", "init", "--db", str(path), "--name", "中原区",
                     "--code", "410102", env=env)
     assert done.returncode == 0, done.stderr
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ui.launcher", "hub", "--db", str(path),
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            client.health(url, timeout=1)
+    for attempt in range(3):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "ui.launcher", "hub", "--db", str(path),
+                                 "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        error = ""
+        while True:
+            try:
+                client.health(url, timeout=1)
+                break
+            except client.HubUnavailable:
+                if time.time() > deadline or proc.poll() is not None:
+                    proc.kill()
+                    error = proc.stderr.read().decode()
+                    break
+                time.sleep(0.2)
+        if not error:
             break
-        except client.HubUnavailable:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise AssertionError(proc.stderr.read().decode()) from None
-            time.sleep(0.2)
+        # Another process (a parallel test worker) took the free port first: another port.
+        if "address already in use" not in error.lower() or attempt == 2:
+            raise AssertionError(error)
     yield url, path, env
     proc.terminate()
     proc.wait(timeout=10)

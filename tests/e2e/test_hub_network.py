@@ -33,6 +33,18 @@ def hub(district):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def refusing_hub(tmp_path_factory):
+    """One hub for the tests that send it only what it must refuse (nothing they send is
+    counted or stored), instead of a district and a hub process each."""
+    folder = tmp_path_factory.mktemp("refusing-hub")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRIDDESK_DATA_DIR", str(folder / "data"))    # its keys, not the user's
+        running = hubload.start_hub(*hubload.init_district(folder))
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def enrolled(tmp_path, district):
     """A 100-resident community enrolled with the district by files, before the hub starts;
@@ -262,8 +274,8 @@ def test_health_stays_fast_during_a_burst_of_200_uploads(hub, enrolled):
 
 @pytest.mark.parametrize("body", [b"{{{", b"[1,2]", b'{"code": 5}', b'{"code": "1", "request": 5}',
                                   b"", b"\xff\xfe", b'"text"', b"null", b"[" * 100000])
-def test_enroll_with_a_body_that_is_not_the_right_json_object_is_refused(hub, body):
-    status, answer = hubload.request(hub.port, "POST", "/enroll", body,
+def test_enroll_with_a_body_that_is_not_the_right_json_object_is_refused(refusing_hub, body):
+    status, answer = hubload.request(refusing_hub.port, "POST", "/enroll", body,
                                      headers={"Content-Type": "application/json"})
     assert 400 <= status < 500, (status, answer)
     assert refusal(answer)["message"]
@@ -271,8 +283,8 @@ def test_enroll_with_a_body_that_is_not_the_right_json_object_is_refused(hub, bo
 
 @pytest.mark.parametrize("query", ["part=abc", "part=0", "part=-1", "part=1.5",
                                    "part=99999999999999999999"])
-def test_download_with_a_bad_part_is_refused_with_422(hub, query):
-    status, answer = hubload.request(hub.port, "GET", f"/bundles/mine?{query}")
+def test_download_with_a_bad_part_is_refused_with_422(refusing_hub, query):
+    status, answer = hubload.request(refusing_hub.port, "GET", f"/bundles/mine?{query}")
     assert status == 422, (status, answer)
     assert "格式不正确" in refusal(answer)["message"]
 
