@@ -307,6 +307,21 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
         if tbl in held:
             held[tbl] += 1
     touched: dict[str, list[str]] = {"residents": [], "households": []}
+    # Rows held here merge in chunks, their stamps read for a chunk at once (a restored
+    # office receives a snapshot of rows it nearly all holds: one look-up per row was most of
+    # the import).
+    held_rows: list[tuple[tuple[str, str], dict[str, tuple[object, str]]]] = []
+
+    def merge_held() -> None:
+        stamps = _held_stamps(conn, [key for key, _winners in held_rows])
+        for (tbl, row_id), winners in held_rows:
+            fresh = _merge_held_row(conn, tbl, row_id, winners, me, unacked_after, result,
+                                    stamps[(tbl, row_id)])
+            if fresh and tbl in touched:
+                touched[tbl].append(row_id)
+            result.applied += fresh
+        held_rows.clear()
+
     with _bulk_update_search_off(conn, sum(held.values()) >= BULK_UPDATE_MIN, touched):
         for key, run in rows.items():
             tbl, row_id = key
@@ -353,10 +368,10 @@ def _apply(conn: sqlite3.Connection, rows: dict[tuple[str, str], Run],
                                   packed_stamps([winners[c][1] for c in cols])))
                 result.applied += len(cols)
                 continue
-            fresh = _merge_held_row(conn, tbl, row_id, winners, me, unacked_after, result)
-            if fresh and tbl in touched:
-                touched[tbl].append(row_id)
-            result.applied += fresh
+            held_rows.append((key, winners))
+            if len(held_rows) >= HELD_CHUNK:
+                merge_held()
+        merge_held()
     with _bulk_insert_triggers_off(conn, new_rows):
         for (tbl, cols), values in new_rows.items():
             names = ", ".join(["id", *(f"[{c}]" for c in cols)])
@@ -393,20 +408,69 @@ def field_stamp(conn: sqlite3.Connection, tbl: str, row_id: str, col: str) -> st
     return max(found, default=None)
 
 
+HELD_CHUNK = 2000   # held rows whose stamps are read together
+
+
+def without_held_writes(db: sqlite_utils.Database, runs: list[Run]) -> tuple[list[Run], int]:
+    """The runs that could change something here, and how many fields the others carried.
+
+    A run whose every field carries exactly the stamp of the value held here is that same
+    write again (a restored office receiving its rows back from the district, a bundle
+    imported twice): last writer wins needs a newer stamp to land and a conflict needs a
+    different one, so its values can do nothing here and need no checking either. The shape
+    of every run is checked before (app/sync/incoming.rows_of)."""
+    kept: list[Run] = []
+    inert = 0
+    for start in range(0, len(runs), HELD_CHUNK * 5):
+        chunk = runs[start:start + HELD_CHUNK * 5]
+        held = _held_stamps(db.conn, list({(run[0], run[1]) for run in chunk}))
+        for run in chunk:
+            current = held[(run[0], run[1])]
+            if current and all(current.get(col) == stamp
+                               for col, stamp in zip(run[3], run[5], strict=True)):
+                inert += len(run[3])
+            else:
+                kept.append(run)
+    return kept, inert
+
+
+def _held_stamps(conn: sqlite3.Connection, keys: list[tuple[str, str]]
+                 ) -> dict[tuple[str, str], dict[str, str]]:
+    """Each held row's field → stamp: the newer of its packed stamp and its field_clock one
+    (what `_merge_held_row` compares with), for many rows in two look-ups a table."""
+    out: dict[tuple[str, str], dict[str, str]] = {key: {} for key in keys}
+    by_table: dict[str, list[str]] = {}
+    for tbl, row_id in keys:
+        by_table.setdefault(tbl, []).append(row_id)
+    for tbl, ids in by_table.items():
+        wanted = orjson.dumps(ids).decode()
+        for row_id, col, hlc in conn.execute(
+                "SELECT f.row_id, f.col, f.hlc FROM json_each(?2) j "   # CROSS: the ids
+                "CROSS JOIN field_clock f ON f.tbl = ?1 AND f.row_id = j.value",   # lead
+                (tbl, wanted)):
+            out[(tbl, row_id)][col] = hlc
+        for row_id, cols, hlcs in conn.execute(
+                "SELECT r.row_id, k.cols, r.hlcs FROM json_each(?2) j "
+                "CROSS JOIN row_clock r ON r.tbl = ?1 AND r.row_id = j.value "
+                "JOIN clock_columns k ON k.id = r.cols_id", (tbl, wanted)):
+            current = out[(tbl, row_id)]
+            for col, hlc in unpack(cols, hlcs).items():
+                if hlc > current.get(col, ""):
+                    current[col] = hlc
+    return out
+
+
 def _merge_held_row(conn: sqlite3.Connection, tbl: str, row_id: str,
                     winners: dict[str, tuple[object, str]], me: str, unacked_after: str | None,
-                    result: ApplyResult) -> int:
-    """Last writer wins, field by field, on a row this node holds; returns fields written."""
-    current = dict(conn.execute(
-        "SELECT col, hlc FROM field_clock WHERE tbl = ? AND row_id = ?", (tbl, row_id)
-    ).fetchall())
-    packed = conn.execute(PACKED_SQL, (tbl, row_id)).fetchone()
-    if packed is not None:   # the newer of the packed stamp and the field_clock one
-        for col, hlc in unpack(packed[0], packed[1]).items():
-            if hlc > current.get(col, ""):
-                current[col] = hlc
+                    result: ApplyResult, current: dict[str, str]) -> int:
+    """Last writer wins, field by field, on a row this node holds (`current`: its stamps, from
+    `_held_stamps`); returns fields written."""
     existing = None
-    if current:
+    # The row's values are needed only where a field we changed since the sender's last
+    # confirmation meets another value (a conflict to list).
+    if any(held is not None and held.endswith("." + me)
+           and (unacked_after is None or held > unacked_after)
+           for held in map(current.get, winners)):
         cur = conn.execute(f"SELECT * FROM [{tbl}] WHERE id = ?", (row_id,))
         found = cur.fetchone()
         if found is not None:

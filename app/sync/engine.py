@@ -585,6 +585,10 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
         raise BundleError("gap", f"缺少“{peer['name']}”更早的同步包（本机只收到第 "
                           f"{peer['received_seq']} 号变更为止）。请先导入更早的包，"
                           "或请对方重新导出一次（新包会包含所有未确认的变更）。")
+    count = sum(len(r[3]) for r in rows)
+    # Writes held here already (same field, same stamp) can do nothing: the rest is checked
+    # and applied (a snapshot for a restored office is nearly all such writes).
+    rows, inert = changelog.without_held_writes(db, rows)
     incoming.check_rows(db, rows, peer["name"])
     if _foreign_rows(db, rows, _owners_allowed(db, peer)):
         raise BundleError("foreign_rows", f"同步包里有不属于“{peer['name']}”的数据，已拒绝。"
@@ -597,7 +601,6 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
                           "整个同步包已拒绝，本机数据没有改动。请联系区里核实。")
     limit = _future_limit(db)   # one bound for the values checked and the values applied
     incoming.check_references(db, rows, _district_owner(db, peer), peer["name"], limit)
-    count = sum(len(r[3]) for r in rows)
     me = node_state(db).node_id
     with transaction(db):
         duplicate = manifest["seq_to"] <= peer["received_seq"]
@@ -608,6 +611,7 @@ def _import_checked(db: sqlite_utils.Database, data: bytes, name: str) -> Import
         # (Their acks in this bundle say what they hold now, not what they knew then.)
         result = changelog.apply_rows(db, rows, max_hlc=limit,
                                       unacked_after=peer["acked_hlc"])
+        result.stale += inert
         district_levels.ensure_streets(db)   # the district's row for each street named
         acked = int(manifest["acks"].get(me, 0))
         if acked > peer["acked_seq"]:

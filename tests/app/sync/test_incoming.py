@@ -319,7 +319,7 @@ def test_only_the_newest_value_of_a_field_is_held_to_the_references(synced):
     refused(district, seal(b, district, [twice(unit_of(b), unit_of(a))]), "foreign_reference")
     refused(district, seal(b, district, [twice(unit_of(b), uuid7())]), "dangling_reference")
     # The same history split over two runs of the row is read the same way.
-    older, newer = twice(unit_of(b), unit_of(a)), twice(unit_of(b), unit_of(a))
+    older, newer = twice(unit_of(b), unit_of(a), at=20), twice(unit_of(b), unit_of(a), at=20)
     older[3:] = [[c] for c in (older[3][0], older[4][0], older[5][0])]
     newer[3:] = [[c] for c in (newer[3][1], newer[4][1], newer[5][1])]
     refused(district, seal(b, district, [newer, older]), "foreign_reference")
@@ -327,3 +327,10 @@ def test_only_the_newest_value_of_a_field_is_held_to_the_references(synced):
     # value held) would: it is checked.
     future = twice(unit_of(a), unit_of(b), later_ms=engine.MAX_SKEW_MS + 3_600_000, at=10)
     refused(district, seal(b, district, [future]), "foreign_reference")
+    # A write held here already (same field, same stamp) can do nothing, whatever it says.
+    echo = twice(unit_of(b), unit_of(a))
+    echo[3:] = [[c] for c in (echo[3][1], echo[4][1], echo[5][1])]
+    outcome = engine.import_bundle_bytes(district, seal(b, district, [echo], seq_to=10**6 + 1))
+    assert outcome.status == "applied" and outcome.applied == 0
+    assert outcome.details["stale"] == 1
+    assert registry.get(district, "households", b.ids["household"])["unit_id"] == unit_of(b)
