@@ -117,18 +117,19 @@ def plan_parts(db: sqlite_utils.Database, owners: list[str], size: int) -> list[
     current: list[tuple[str, tuple[str, ...]]] = []
     ids: list[str] = []
     in_part = 0
+    widths = ({k: len(cols.split(" ")) for k, cols in conn.execute(
+        "SELECT id, cols FROM clock_columns")} if packed else {})
     for tbl in changelog.synced_tables(db):
         # An upper bound of a row's stamped fields: its packed ones plus its field_clock ones
         # (a field in both is counted twice, which only makes a part a little smaller).
-        packed_count = ("COALESCE((SELECT length(k.cols) - length(replace(k.cols, ' ', '')) + 1"
-                        " FROM row_clock r JOIN clock_columns k ON k.id = r.cols_id"
-                        " WHERE r.tbl = ?1 AND r.row_id = t.id), 0) + "
-                        if packed else "")
         cursor = conn.execute(
-            f"SELECT t.id, {packed_count}(SELECT count(*) FROM field_clock f "
-            f"WHERE f.tbl = ?1 AND f.row_id = t.id) FROM [{tbl}] t "
-            f"WHERE t.community_id IN ({marks}) ORDER BY t.id", [tbl, *owners])
-        for row_id, fields in _parents_first(conn, tbl, cursor):
+            f"SELECT t.id, {'r.cols_id' if packed else 'NULL'}, (SELECT count(*) "
+            f"FROM field_clock f WHERE f.tbl = ?1 AND f.row_id = t.id) FROM [{tbl}] t "
+            + ("LEFT JOIN row_clock r ON r.tbl = ?1 AND r.row_id = t.id " if packed else "")
+            + f"WHERE t.community_id IN ({marks}) ORDER BY t.id", [tbl, *owners])
+        counted = ((row_id, widths.get(cols_id, 0) + extra)
+                   for row_id, cols_id, extra in cursor)
+        for row_id, fields in _parents_first(conn, tbl, counted):
             if not fields:
                 continue   # never stamped (nothing a merge could place): nothing to send
             if in_part and in_part + fields > size:
@@ -184,29 +185,47 @@ def part_rows(conn: sqlite3.Connection, part: Part) -> tuple[bytes, dict[str, in
     db.sync.changes_rows makes from the log), with the counts per table. A plain connection:
     a helper process reads parts through a read-only one."""
     packed = _has_row_clock(conn)
+    lists = dict(conn.execute("SELECT id, cols FROM clock_columns")) if packed else {}
     runs: list[list[Any]] = []
     counts: dict[str, int] = {}
     for tbl, ids in part:
-        packed_cols = ("(SELECT k.cols || char(9) || r.hlcs FROM row_clock r JOIN clock_columns k "
-                       "ON k.id = r.cols_id WHERE r.tbl = ?1 AND r.row_id = t.id)"
-                       if packed else "NULL")
+        packed_cols = ("r.cols_id, r.hlcs" if packed else "NULL, NULL")
+        packed_join = ("LEFT JOIN row_clock r ON r.tbl = ?1 AND r.row_id = t.id"
+                       if packed else "")
         # Row, packed stamps and field stamps in one statement: one read, so every value
         # goes with the stamp of that very value.
         cursor = conn.execute(
             f"SELECT t.*, {packed_cols}, (SELECT group_concat(f.col || ' ' || f.hlc, ' ') "
             f"FROM field_clock f WHERE f.tbl = ?1 AND f.row_id = t.id) "
-            f"FROM json_each(?2) j JOIN [{tbl}] t ON t.id = j.value",
+            f"FROM json_each(?2) j CROSS JOIN [{tbl}] t ON t.id = j.value {packed_join}",
             (tbl, orjson.dumps(ids).decode()))
-        names = [d[0] for d in cursor.description][:-2]
+        names = [d[0] for d in cursor.description][:-3]
         where = {name: i for i, name in enumerate(names)}
         id_at, owner_at = where["id"], where["community_id"]
+        # Per column list: the columns held here (a later migration may have dropped one)
+        # and where each is in the row.
+        shapes: dict[int, tuple[list[str], list[int]]] = {}
         n = 0
         for row in cursor:
+            cols_id, hlcs, extra = row[-3], row[-2], row[-1]
+            if cols_id is not None and not extra and " " not in hlcs:
+                # The common case: one stamp for every field as inserted, none changed since.
+                shape = shapes.get(cols_id)
+                if shape is None:
+                    kept = [c for c in dict.fromkeys(lists[cols_id].split(" "))
+                            if c in where and c != "id"]
+                    shape = shapes[cols_id] = (kept, [where[c] for c in kept])
+                kept, at = shape
+                if kept:
+                    runs.append([tbl, row[id_at], row[owner_at], kept, [row[i] for i in at],
+                                 [hlcs] * len(kept)])
+                    n += len(kept)
+                continue
             stamps: dict[str, str] = {}
-            if row[-2]:
-                stamps = changelog.unpack(*row[-2].split("\t"))
-            if row[-1]:   # the newer of a field's packed stamp and its field_clock one
-                words = row[-1].split(" ")
+            if cols_id is not None:
+                stamps = changelog.unpack(lists[cols_id], hlcs)
+            if extra:   # the newer of a field's packed stamp and its field_clock one
+                words = extra.split(" ")
                 for col, hlc in zip(words[::2], words[1::2], strict=True):
                     if hlc > stamps.get(col, ""):
                         stamps[col] = hlc
