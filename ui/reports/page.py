@@ -31,6 +31,7 @@ from ui.events import AppEvents
 from ui.isolation.dialogs import date_edit, picked_date
 from ui.widgets.community_filter import CommunityFilter
 from ui.widgets.lazy_table import Column
+from ui.widgets.shown import ReadWhenShown
 from ui.widgets.tables import RowsTableModel, make_table
 
 MISSING_TONE = ("#b71c1c", "#fdecea")
@@ -53,7 +54,7 @@ COMMUNITY_COLUMNS = [Column("项目", lambda r: r[0], width=260),
                      Column("数量", lambda r: r[1], align_right=True, width=80)]
 
 
-class ReportsPage(QWidget):
+class ReportsPage(ReadWhenShown, QWidget):
     def __init__(self, db: sqlite_utils.Database, events: AppEvents,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,7 +116,7 @@ class ReportsPage(QWidget):
     def community_ids(self) -> set[str] | None:
         return self.filter.community_ids() if self.filter else None
 
-    def reload(self) -> None:
+    def load(self) -> None:
         try:
             if self.at_district:
                 self._load_district()

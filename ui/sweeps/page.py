@@ -29,6 +29,7 @@ from ui.isolation.dialogs import CaseDialog, SymptomChecks, date_edit, picked_da
 from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.form import FormDialog
 from ui.widgets.lazy_table import Column, LazyTableModel
+from ui.widgets.shown import ReadWhenShown
 from ui.widgets.tables import RowsTableModel, make_table
 
 PENDING_TONE = ("#8a4b00", "#fff4e0")
@@ -54,7 +55,7 @@ PENDING_COLUMNS = [
 ]
 
 
-class SweepsPage(QWidget):
+class SweepsPage(ReadWhenShown, QWidget):
     def __init__(self, db: sqlite_utils.Database, events: AppEvents,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,7 +139,7 @@ class SweepsPage(QWidget):
     def community_ids(self) -> set[str] | None:
         return self.filter.community_ids() if self.filter else None
 
-    def reload(self) -> None:
+    def load(self) -> None:
         keep = self.sweep_id
         self.sweep_box.blockSignals(True)
         self.sweep_box.clear()

@@ -17,6 +17,7 @@ from ui.reports.page import MISSING_TONE, ReportsPage
 def test_community_confirms_its_report(qtbot, community):
     page = ReportsPage(community, AppEvents())
     qtbot.addWidget(page)
+    page.show()   # a page reads its data when shown
     labels = [page.model.row_data(i)[0] for i in range(page.model.rowCount())]
     assert labels == [label for _k, label in reports.FIGURES]
     assert "尚未确认" in page.status.text()
@@ -40,6 +41,7 @@ def test_district_table_flags_the_missing_and_sums_by_street(qtbot, tmp_path):
 
     page = ReportsPage(district, AppEvents())
     qtbot.addWidget(page)
+    page.show()   # a page reads its data when shown
     rows = [page.model.row_data(i) for i in range(page.model.rowCount())]
     missing = [r for r in rows if r["missing"]]
     assert [r["name"].strip() for r in missing] == ["建设路社区"]
@@ -51,3 +53,17 @@ def test_district_table_flags_the_missing_and_sums_by_street(qtbot, tmp_path):
     assert [r["name"] for r in sums] == ["林山寨街道 小计", "合计"]
     assert sums[-1]["sweep_visited"] == confirmed.figures["sweep_visited"] == 1
     assert "未报 1 个" in page.status.text()
+
+
+def test_the_report_is_read_when_the_page_is_shown_not_before(qtbot, community):
+    """Hidden (another page in front), the 日报 page reads nothing, also when a save elsewhere
+    asks every page to reload; shown, it reads the figures as they are then."""
+    events = AppEvents()
+    page = ReportsPage(community, events)
+    qtbot.addWidget(page)
+    assert page.model.rowCount() == 0
+    events.registry_changed.emit()
+    assert page.model.rowCount() == 0
+    page.show()
+    assert [page.model.row_data(i)[0] for i in range(page.model.rowCount())] == \
+        [label for _k, label in reports.FIGURES]

@@ -16,6 +16,7 @@ def test_progress_pending_and_an_outcome(qtbot, community):
                                 scope_ids=[community.ids["b3"]])
     page = SweepsPage(community, AppEvents())
     qtbot.addWidget(page)
+    page.show()   # a page reads its data when shown
     assert page.sweep_box.currentText().startswith("三号楼排查（本社区")
     assert page.progress_model.rowCount() == 2                   # 第一网格 and 合计
     assert page.progress_model.row_data(0).label == "第一网格"
@@ -50,6 +51,7 @@ def test_a_returnee_becomes_a_case_in_one_step(qtbot, community):
                                 returnee_origin="广州市白云区")
     page = SweepsPage(community, AppEvents())
     qtbot.addWidget(page)
+    page.show()   # a page reads its data when shown
     dialog = page.returnee_case_dialog(visit)
     qtbot.addWidget(dialog)
     assert (dialog.value("kind"), dialog.value("reason"), dialog.value("origin")) == (
