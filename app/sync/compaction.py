@@ -107,39 +107,38 @@ def run(db: sqlite_utils.Database, progress: Progress | None = None,
     t0 = time.perf_counter()
     found = store.pending(db)
     total = found.unpacked + found.removable + audit.sealable(db)
-    done = packed = removed = 0
+    done = 0
     waited = False
 
     def tell(what: str) -> None:
         if progress is not None:
             progress(min(done, total), total, what)
 
-    while not (should_stop and should_stop()):
-        n = store.pack_step(db)
-        if not n:
-            break
-        packed += n
-        done += n
-        tell("合并字段时间戳")
-    through = store.removable_through(db)
-    while through and not (should_stop and should_stop()):
+    def drain(step: Callable[[], int], what: str) -> int:
+        """Run one kind of bounded step until it has nothing left or the run is stopped."""
+        nonlocal done
+        count = 0
+        while not (should_stop and should_stop()):
+            n = step()
+            if not n:
+                break
+            count += n
+            done += n
+            tell(what)
+        return count
+
+    def remove_step() -> int:   # pauses (stops here) while an export reads the log
+        nonlocal waited
         if store.export_busy(db):
             waited = True
-            break
-        n = store.remove_step(db, through)
-        if not n:
-            break
-        removed += n
-        done += n
-        tell("清理已确认的同步记录")
-    sealed = 0
-    while not (should_stop and should_stop()):   # the audit log: one block per transaction
-        n = audit.seal_step(db)
-        if not n:
-            break
-        sealed += n
-        done += n
-        tell("封存较早的审计记录")
+            return 0
+        return store.remove_step(db, through)
+
+    packed = drain(lambda: store.pack_step(db), "合并字段时间戳")
+    through = store.removable_through(db)
+    removed = drain(remove_step, "清理已确认的同步记录") if through else 0
+    # The audit log: one block per transaction.
+    sealed = drain(lambda: audit.seal_step(db), "封存较早的审计记录")
     rewrite = 0.0
     if (vacuum and removed + packed + sealed >= VACUUM_MIN
             and not (should_stop and should_stop())):
