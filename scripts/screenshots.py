@@ -42,8 +42,7 @@ def main() -> int:
     if path is None:
         path = work / ("中原区.sqlite" if args.district else "demo.sqlite")
         if args.district:
-            build_demo_district(path, communities=3, residents=800, streets=2,
-                                accounts=False)
+            build_demo_district(path, communities=3, residents=800, streets=2)
         else:
             build_demo(path, residents=2000)
     app = QApplication.instance() or QApplication([])
@@ -53,6 +52,12 @@ def main() -> int:
     from ui.main_window import MainWindow
 
     db = open_community_db(path)
+    if args.db is None:   # the demo as its administrator sees it (at a district: view only)
+        from app import accounts
+
+        if not args.district:   # as `griddesk demo` makes it
+            accounts.create_demo_accounts(db)
+        accounts.sign_in(db, "admin", accounts.DEMO_PASSWORD)
     window = MainWindow(db, path)     # a file without accounts: open to its first user
     window.show()
     args.out.mkdir(parents=True, exist_ok=True)

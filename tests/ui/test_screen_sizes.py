@@ -1,5 +1,6 @@
 """The window at the office's screens: the 今日 board shows every column at 1280 × 800 and no
-button's text is cut at 1024 × 768, on every page of a demo community."""
+button's text is cut at 1024 × 768, on every page of a demo community as its administrator
+sees it (审计 and 账户 included)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import shutil
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
+from app import accounts
 from app.database import open_community_db
 from app.demo import build_demo
 from ui.main_window import MainWindow
@@ -17,6 +19,9 @@ from ui.main_window import MainWindow
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("sizes") / "demo.sqlite"
     build_demo(path, residents=300)
+    db = open_community_db(path)
+    accounts.create_demo_accounts(db)   # as `griddesk demo` makes it: 审计 and 账户 too
+    db.close()
     return path
 
 
@@ -25,6 +30,7 @@ def window(qtbot, demo_file, tmp_path):
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_file, path)
     db = open_community_db(path)
+    accounts.sign_in(db, "admin", accounts.DEMO_PASSWORD)
     win = MainWindow(db, path)
     qtbot.addWidget(win)
     win.show()
