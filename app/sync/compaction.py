@@ -57,10 +57,14 @@ def _log_text(db: sqlite_utils.Database) -> str:
         return (f"本机的 {found.unconfirmed:,} 条同步记录从未被区县确认，全部保留（约 "
                 f"{_mb(found.log_bytes)}）。登记并完成一次同步后即可整理，约可节省这部分空间。")
     if found.removable or found.unpacked >= PACK_WORTH:
-        return (f"可整理的同步记录：{found.removable:,} 条已被对方确认，约可节省 "
-                f"{_mb(found.removable_bytes)}；另有 {found.unpacked:,} 个字段时间戳可合并"
-                f"（约需 {max(1, round(estimate_seconds(db))):,} 秒）。点“整理同步记录”"
-                f"在后台分批进行，其间可以照常使用。")
+        parts = []
+        if found.removable:
+            parts.append(f"{found.removable:,} 条同步记录已被对方确认，约可节省 "
+                         f"{_mb(found.removable_bytes)}")
+        if found.unpacked >= PACK_WORTH:
+            parts.append(f"{found.unpacked:,} 个字段时间戳可合并")
+        return (f"可整理：{'；'.join(parts)}（约需 {max(1, round(estimate_seconds(db))):,} 秒）。"
+                "点“整理同步记录”在后台分批进行，其间可以照常使用。")
     if found.unconfirmed:
         return (f"另有 {found.unconfirmed:,} 条同步记录尚未被对方确认，确认前保留；"
                 f"下次同步后即可整理。")

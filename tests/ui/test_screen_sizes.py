@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from app import accounts
 from app.database import open_community_db
-from app.demo import build_demo
+from app.demo import build_demo, build_demo_district
 from ui.main_window import MainWindow
 
 
@@ -75,6 +75,26 @@ def test_every_button_has_its_own_alt_letter(window, qtbot):
     """Alt + a letter presses each button of a page (the board's filter chips excepted:
     they are toggled with the mouse or Tab); no letter is taken twice on a page or by the
     menus, where Qt would press neither."""
+    _check_alt_letters(window)
+
+
+def test_every_button_at_the_district_has_its_own_alt_letter(qtbot, tmp_path):
+    """The same at a district, whose pages have buttons of their own (enrolment, lists from
+    above, people registered twice), as its administrator sees it."""
+    path = tmp_path / "中原区.sqlite"
+    build_demo_district(path, communities=2, residents=200, streets=2)
+    db = open_community_db(path)
+    accounts.sign_in(db, "admin", accounts.DEMO_PASSWORD)
+    win = MainWindow(db, path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    _check_alt_letters(win)
+    win.close()
+    db.close()
+
+
+def _check_alt_letters(window) -> None:
     from PySide6.QtWidgets import QToolButton
 
     menus = {_mnemonic(a.text()) for a in window.menuBar().actions()} - {None}

@@ -45,7 +45,7 @@ class DuplicatesPage(QWidget):
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         top.addWidget(self.title)
         top.addStretch(1)
-        self.recheck = QPushButton(self.tr("重新核查"))
+        self.recheck = QPushButton(self.tr("重新核查(&R)"))
         self.recheck.setToolTip(self.tr("按区里现有的居民重新查找重复登记，并更新发给各社区的"
                                          "提示（导入同步包后会自动核查）"))
         self.recheck.clicked.connect(self.run_recheck)

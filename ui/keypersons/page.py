@@ -167,9 +167,9 @@ class DistrictKeyPersonsPage(QWidget):
         top.addStretch(1)
         self.import_button = QPushButton(self.tr("导入名单(&I)…"))
         self.import_button.clicked.connect(self.new_item)
-        self.withdraw_button = QPushButton(self.tr("撤回名单"))
+        self.withdraw_button = QPushButton(self.tr("撤回名单(&W)"))
         self.withdraw_button.clicked.connect(self.withdraw_selected)
-        self.export_button = QPushButton(self.tr("导出结果台账…"))
+        self.export_button = QPushButton(self.tr("导出结果台账(&X)…"))
         self.export_button.clicked.connect(self.export)
         for b in (self.import_button, self.withdraw_button, self.export_button):
             top.addWidget(b)

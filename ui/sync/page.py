@@ -138,8 +138,8 @@ class SyncPage(QWidget):
         enroll = QGroupBox(self.tr("登记"))
         erow = QHBoxLayout(enroll)
         if self.district:
-            b_accept = QPushButton(self.tr("接受社区登记申请…"))
-            b_code = QPushButton(self.tr("生成联网登记码"))
+            b_accept = QPushButton(self.tr("接受社区登记申请(&Q)…"))
+            b_code = QPushButton(self.tr("生成联网登记码(&G)"))
             b_accept.clicked.connect(self.accept_request)
             b_code.clicked.connect(self.show_code)
             erow.addWidget(b_accept)
