@@ -4,6 +4,7 @@ street as db.district finds it), and a community/street filter turned into commu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -28,8 +29,13 @@ def communities(db: sqlite_utils.Database) -> list[Community]:
 
 
 def community_names(db: sqlite_utils.Database) -> dict[str, str]:
-    """community_id → the community's name (as the 社区 column shows it)."""
-    return {c.id: c.name for c in communities(db)}
+    """community_id → the community's name (as the 社区 column shows it). A name two
+    communities share (in different streets) carries its street, 长江路社区（林山寨街道）, so
+    no list or ledger leaves the reader guessing which one a row is."""
+    known = communities(db)
+    shared = Counter(c.name for c in known)
+    return {c.id: c.name if shared[c.name] == 1 else f"{c.name}（{c.street or '未分街道'}）"
+            for c in known}
 
 
 def streets(db: sqlite_utils.Database) -> list[str]:

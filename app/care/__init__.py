@@ -322,10 +322,18 @@ def visitor_text(row: dict[str, Any]) -> str:
 
 
 def grids(db: sqlite_utils.Database) -> list[tuple[str, str]]:
-    """(id, name) of the grids for the board's filter (a grid worker's own only)."""
+    """(id, name) of the grids for the board's filter (a grid worker's own only). At a
+    district each is named with its community (every community has its 第一网格), grouped
+    by community."""
     scope = accounts.grid_scope(db)
-    return [(g["id"], g["name"]) for g in rq.org_units(db, "grid")
-            if scope is None or g["id"] in scope]
+    found = [g for g in rq.org_units(db, "grid") if scope is None or g["id"] in scope]
+    if not community_scope.is_district(db):
+        return [(g["id"], g["name"]) for g in found]
+    names = community_scope.names(db)
+    order = {c.id: i for i, c in enumerate(community_scope.communities(db))}
+    found.sort(key=lambda g: order.get(g["community_id"], len(order)))  # stable sort
+    return [(g["id"], f"{names.get(g['community_id'], '另一社区')} › {g['name']}")
+            for g in found]
 
 
 def tags(db: sqlite_utils.Database) -> list[str]:

@@ -53,12 +53,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _heads(db, code: str | None) -> int:
     """The heads each community node sent, oldest first; 1 if any contradicts an earlier one."""
+    from app import accounts
     from app.sync import anchor, engine
 
     if engine.role(db) != "district":
         raise CommandError("这不是区县数据库：griddesk audit heads 只能用于区县数据库"
                            "（社区请用 griddesk audit verify）。")
     found = anchor.histories(db, code)
+    # A 街道 account sees only its street's communities, their sync records included.
+    session = accounts.current(db)
+    if session is not None and session.communities is not None:
+        found = [node for node in found if node.peer["community_id"] in session.communities]
     if code and not found:
         raise CommandError(f"没有代码为 {code} 的已登记社区，请核对社区代码。")
     bad = 0

@@ -102,7 +102,9 @@ def _run(args: argparse.Namespace) -> int:
     db = open_community_db(database_path(args), create=create)
     from app.accounts import record, require
 
-    require(db, "sync")
+    # `district status` only reads (a 街道 account sees its street's communities: db.scope).
+    reading = args.command == "district" and args.action == "status"
+    require(db, "registry.view" if reading else "sync")
     record(db, "sync", what=f"{args.command} {args.action}")
     if args.command == "district":
         if args.action == "status":
@@ -209,7 +211,9 @@ def _print_status(db: Any) -> int:
     if not district.is_district(db):
         print("这不是区县数据库。请用 --db 指定区里的数据库文件。", file=sys.stderr)
         return 2
-    lines = district.status_lines(db)
+    from app.district import overview
+
+    lines = district.status_lines(db, stale_days=overview.stale_after_days(db))
     for line in lines:
         print(line)
     print(f"共 {len(lines)} 个社区。" if lines

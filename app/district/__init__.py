@@ -65,14 +65,17 @@ def age_text(days: float | None) -> str:
     return f"{int(days)}天前"
 
 
-def status_lines(db: sqlite_utils.Database, now: datetime | None = None) -> list[str]:
-    """One line per community for `griddesk district status`."""
+def status_lines(db: sqlite_utils.Database, now: datetime | None = None,
+                 stale_days: int = STALE_DAYS) -> list[str]:
+    """One line per community for `griddesk district status`; a community silent for
+    `stale_days` or more (the office's setting, app.district.overview) is flagged."""
     lines = []
     for r in communities(db):
         days = bundle_age_days(r, now)
         last = (f"{r['last_bundle_at'].replace('T', ' ')[:16]}（{age_text(days)}）"
                 if r["last_bundle_at"] else "从未收到同步包")
-        behind = "  ⚠ 超过3天未同步" if days is not None and days > STALE_DAYS else ""
+        behind = (f"  ⚠ {stale_days}天以上未同步" if days is not None and days >= stale_days
+                  else "")
         lines.append(f"{r['code']}  {r['name']}  街道：{r['street_name'] or UNASSIGNED}  "
                      f"居民 {r['residents']}  在管隔离 {r['active_cases']}  "
                      f"最近同步包 {last}{behind}")

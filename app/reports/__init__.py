@@ -255,6 +255,9 @@ class DayTable:
     streets: list[StreetGroup]
     sums: dict[str, int]
     origins: list[tuple[str, int]] = field(default_factory=list)
+    # False when it covers part of the district (a filter, or a 街道 account's street): its
+    # sums are then not the district's, and are not labelled 全区.
+    whole: bool = True
 
     @property
     def communities(self) -> int:
@@ -294,8 +297,10 @@ def district_table(db: sqlite_utils.Database, day: Any = None,
     for r in all_reports:
         for origin, n in r.origins:
             origins[origin] = origins.get(origin, 0) + n
+    session = accounts.current(db)
+    whole = community_ids is None and (session is None or session.communities is None)
     return DayTable(day, groups, _sum(all_reports),
-                    sorted(origins.items(), key=lambda kv: (-kv[1], kv[0])))
+                    sorted(origins.items(), key=lambda kv: (-kv[1], kv[0])), whole)
 
 
 def report_days(db: sqlite_utils.Database, community_ids: set[str] | None = None

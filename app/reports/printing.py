@@ -150,7 +150,8 @@ def _table_rows(table: reports.DayTable) -> tuple[list[list[str]], list[int], li
         rows.append([f"{group.street}小计{missing}",
                      *(str(group.sums[k]) for k in reports.KEYS)])
     bold.append(len(rows))
-    rows.append([f"全区合计（{table.communities - table.missing}/{table.communities}已报）",
+    whole = "全区" if table.whole else ""
+    rows.append([f"{whole}合计（{table.communities - table.missing}/{table.communities}已报）",
                  *(str(table.sums[k]) for k in reports.KEYS)])
     return rows, red, bold
 
@@ -235,7 +236,8 @@ def write_xlsx(db: sqlite_utils.Database, path: str | os.PathLike[str],
                     body.append(([group.street, line.name,
                                   *(line.report.figures[k] for k in reports.KEYS)], ""))
             body.append(([group.street, "小计", *(group.sums[k] for k in reports.KEYS)], "bold"))
-        body.append((["全区", "合计", *(table.sums[k] for k in reports.KEYS)], "bold"))
+        body.append((["全区" if table.whole else "", "合计",
+                      *(table.sums[k] for k in reports.KEYS)], "bold"))
         when = table.day
         note = (f"应报{table.communities}个社区，已报{table.communities - table.missing}个，"
                 f"未报{table.missing}个")

@@ -73,6 +73,9 @@ class DistrictOverviewPage(QWidget):
         self.stale_days.setSuffix(self.tr(" 天"))
         self.stale_days.setValue(district.stale_after_days(db))
         self.stale_days.editingFinished.connect(self.save_stale_days)
+        why_not = accounts.refusal(db, "settings")    # the office's setting: its administrator
+        self.stale_days.setEnabled(why_not is None)
+        self.stale_days.setToolTip(why_not or self.tr("超过这么多天没有收到同步包的社区标红"))
         self.stale_message = QLabel()
         self.stale_message.setStyleSheet("color: #b71c1c;")
         threshold = QHBoxLayout()
@@ -114,10 +117,10 @@ class DistrictOverviewPage(QWidget):
             self.subheading.setText(self.tr("区县代码 {0}　{1} 个街道，{2} 个社区").format(
                 info.code, len(view.streets), len(communities)))
         t = view.totals
-        text = self.tr("全区居民 {0} 人、住户 {1} 户；居家隔离 {2} 人，居家健康监测 {3} 人，"
+        text = self.tr("{7}居民 {0} 人、住户 {1} 户；居家隔离 {2} 人，居家健康监测 {3} 人，"
                        "逾期未查 {4} 人，期满待解除 {5} 人；党员联户覆盖率 {6:.1%}。").format(
             f"{t.residents:,}", f"{t.households:,}", t.home_isolation, t.home_monitoring,
-            t.overdue, t.release_due, t.coverage)
+            t.overdue, t.release_due, t.coverage, self.whole())
         lowest = min((c for c in communities if c.figures.households),
                      key=lambda c: c.figures.coverage, default=None)
         if lowest is not None and len(communities) > 1:
@@ -177,11 +180,17 @@ class DistrictOverviewPage(QWidget):
                  *numbers(street.totals), "",
                  self.tr("{0} 个社区未按时同步").format(stale) if stale else ""],
                 subtotal=True, stale=bool(stale))
-        put([self.tr("全区合计"), self.tr("{0} 个社区").format(len(view.communities)),
+        put([self.tr("{0}合计").format(self.whole()),
+             self.tr("{0} 个社区").format(len(view.communities)),
              *numbers(view.totals), "", ""], subtotal=True)
         # Sized once after filling (ResizeToContents would measure every column per item).
         table.resizeColumnsToContents()
         table.setUpdatesEnabled(True)
+
+    def whole(self) -> str:
+        """What the totals cover: 全区, or 本街道 for a 街道 account (its street's only)."""
+        session = accounts.current(self.db)
+        return self.tr("本街道") if session and session.communities is not None else self.tr("全区")
 
     def community_at(self, row: int) -> str | None:
         item = self.table.item(row, 0)
