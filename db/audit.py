@@ -207,9 +207,13 @@ def entries(db: sqlite_utils.Database, *, actor: str | None = None,
                 and (not record or hold(5, record) or hold(6, record))
                 and (not text or hold(6, text)))
 
+    # An entry read live above may be sealed by another connection (the hub sync's
+    # compaction) before its block is read here: listed once.
+    live = {e.seq for e in found}
     for first, _last, _head, body in _blocks(db, newest_first=True, since=since, until=until,
                                              actor=actor or None):
-        picked = [e for e in reversed(_decoded(first, body, might)) if matches(e)]
+        picked = [e for e in reversed(_decoded(first, body, might))
+                  if matches(e) and e.seq not in live]
         if communities is not None and picked:
             owners = community_scope.record_owners(
                 db, {(e.tbl, e.row_id) for e in picked if e.tbl and e.row_id})
@@ -231,12 +235,14 @@ def record_entries(db: sqlite_utils.Database, tbl: str, row_id: str,
     if not _has_sealed(db):
         return found
     wanted = set(actions)
+    live = {e.seq for e in found}   # sealed meanwhile elsewhere: listed once (see entries)
     for first, body in db.conn.execute(
             "SELECT s.first_seq, s.body FROM audit_sealed_rows r "
             "JOIN audit_sealed s ON s.first_seq = r.first_seq WHERE r.row_key = ? "
             "ORDER BY r.first_seq DESC", (audit_sealed.row_key(row_id),)):
         found += [e for e in reversed(_decoded(first, body))
-                  if e.row_id == row_id and e.tbl == tbl and e.action in wanted]
+                  if e.row_id == row_id and e.tbl == tbl and e.action in wanted
+                  and e.seq not in live]
     return found
 
 
@@ -260,11 +266,11 @@ def actor_names(db: sqlite_utils.Database) -> dict[str, str]:
 
 
 def count(db: sqlite_utils.Database) -> int:
-    live = db.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     if not _has_sealed(db):
-        return live
-    return live + db.conn.execute("SELECT COALESCE(sum(entries), 0) FROM audit_sealed"
-                                  ).fetchone()[0]
+        return db.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    # One statement, one snapshot: a block sealed meanwhile elsewhere is counted once.
+    return db.conn.execute("SELECT (SELECT count(*) FROM audit_log) + "
+                           "(SELECT COALESCE(sum(entries), 0) FROM audit_sealed)").fetchone()[0]
 
 
 # --- sealed blocks (db/audit_sealed.py: the format) ----------------------------------------------
@@ -398,10 +404,19 @@ class Problem:
 def _stream(db: sqlite_utils.Database) -> Iterator[tuple[tuple, Problem | None]]:
     """Every entry as stored, oldest first: each sealed block's, then the live tail's; a
     block that does not decode, or whose entries are not the ones it says it holds (its
-    first and last seq, count, head), comes with a 'damaged' problem."""
+    first and last seq, count, head) or whose look-ups do not list them (time range, actors,
+    the record index: unhashed, an edit there would hide entries from every search), comes
+    with a 'damaged' problem.
+
+    The live tail's statement is started first and stays open to the end: every other read
+    here shares its snapshot, so a block sealed meanwhile by another connection (the hub
+    sync's compaction) is seen neither half (blocks) nor missing (tail) — a false 'removed'."""
+    tail = db.conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq")
+    oldest_live = tail.fetchone()
     for first, last, head_hash, body in _blocks(db, newest_first=False):
-        count_ = db.conn.execute("SELECT entries FROM audit_sealed WHERE first_seq = ?",
-                                 (first,)).fetchone()[0]
+        count_, min_at, max_at, actors_ = db.conn.execute(
+            "SELECT entries, min_at, max_at, actors FROM audit_sealed WHERE first_seq = ?",
+            (first,)).fetchone()
         try:
             rows = audit_sealed.decode(body)
         except audit_sealed.BlockError:
@@ -409,11 +424,33 @@ def _stream(db: sqlite_utils.Database) -> Iterator[tuple[tuple, Problem | None]]
                 first, "damaged", max(0, last - first + 1))
             continue
         whole = (rows[0][0] == first and rows[-1][0] == last and rows[-1][8] == head_hash
-                 and len(rows) == count_)
+                 and len(rows) == count_ and _listed(db, first, rows, min_at, max_at, actors_))
         for k, row in enumerate(rows):
             yield row, (None if whole or k else Problem(row[0], "damaged"))
-    for row in db.conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq"):
+    if oldest_live is not None:
+        yield oldest_live, None
+    for row in tail:
         yield row, None
+
+
+def _listed(db: sqlite_utils.Database, first: int, rows: Sequence[tuple], min_at: Any,
+            max_at: Any, actors_: Any) -> bool:
+    """Whether a block's look-ups name what its entries hold: the time range and the actors
+    (the 审计 filters skip a block by them) and every record's key in audit_sealed_rows (the
+    person page opens only the blocks listed there)."""
+    times = [r[1] for r in rows]
+    try:
+        names = json.loads(actors_) if isinstance(actors_, str) else None
+    except ValueError:
+        names = None
+    if (min_at != min(times) or max_at != max(times) or not isinstance(names, list)
+            or not {r[2] for r in rows} <= {a for a in names if isinstance(a, str)}):
+        return False
+    keys = sorted({audit_sealed.row_key(r[5]) for r in rows if r[5]})
+    found = db.conn.execute(   # CROSS: the keys lead (the index starts with row_key)
+        "SELECT count(*) FROM json_each(?1) j CROSS JOIN audit_sealed_rows r "
+        "ON r.row_key = j.value AND r.first_seq = ?2", (json.dumps(keys), first)).fetchone()[0]
+    return found == len(keys)
 
 
 def walk(db: sqlite_utils.Database) -> Iterator[tuple[int, Problem | None]]:

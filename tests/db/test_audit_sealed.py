@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from openpyxl import load_workbook
 
 from app import accounts, community_scope, person, registry
@@ -271,3 +272,117 @@ def test_a_district_seals_its_own_log_and_filters_by_community_as_before(tmp_pat
     assert {r.community for r in after["a"]} == {name} and len(after["a"]) >= 40
     assert audit_app.verify(d).ok
     d.conn.close()
+
+
+def _unindex(conn, first: int, rid: str) -> None:
+    conn.execute("DELETE FROM audit_sealed_rows WHERE row_key = ? AND first_seq = ?",
+                 (audit_sealed.row_key(rid), first))
+
+
+def _no_actor(conn, first: int, _rid: str) -> None:
+    conn.execute("UPDATE audit_sealed SET actors = '[]' WHERE first_seq = ?", (first,))
+
+
+def _later(conn, first: int, _rid: str) -> None:
+    conn.execute("UPDATE audit_sealed SET min_at = '2999', max_at = '2999' "
+                 "WHERE first_seq = ?", (first,))
+
+
+@pytest.mark.parametrize("change", [_unindex, _no_actor, _later])
+def test_a_block_whose_look_ups_are_edited_is_found(office, base, change):
+    """The block's look-ups (the record index, its actors, its time range) are not hashed:
+    an edit there hides entries from the person page and the 审计 filters, so walk() checks
+    them against the block's entries."""
+    _seal_all(office)
+    edit, rid = base["edit"], base["rid"]
+    assert not _live(office, edit.seq)
+    first = office.conn.execute("SELECT max(first_seq) FROM audit_sealed WHERE first_seq <= ?",
+                                (edit.seq,)).fetchone()[0]
+    path = office.conn.execute("PRAGMA database_list").fetchone()[2]
+    office.conn.close()
+    _tamper_block(path, first, lambda conn, _b: change(conn, first, rid))
+    db = open_community_db(path)
+    hidden = (edit not in audit.record_entries(db, "residents", rid, ["update"])
+              or edit not in audit.entries(db, actor="admin", since="2000", until="2100"))
+    assert hidden   # what the edit does to a reader: it no longer finds the entry
+    assert [p for _s, p in audit.walk(db) if p] == [audit.Problem(first, "damaged")]
+    report = audit_app.verify(db)
+    assert not report.ok and "封存块" in report.message + "".join(report.lines)
+    db.conn.close()
+
+
+def test_a_walk_while_another_connection_seals_sees_one_consistent_log(office):
+    """The hub sync seals in the background: a block sealed while 校验 walks must not read
+    as entries removed (the walk reads blocks and tail from one snapshot)."""
+    assert audit.seal_step(office, BLOCK, KEEP)
+    path = office.conn.execute("PRAGMA database_list").fetchone()[2]
+    walking = audit.walk(office)
+    assert next(walking)[1] is None                   # the walk has begun
+    other = sqlite_utils.Database(path)
+    assert audit.seal_step(other, BLOCK, KEEP) == BLOCK   # meanwhile, elsewhere
+    other.conn.close()
+    assert [p for _s, p in walking if p] == []
+    assert [p for _s, p in audit.walk(office) if p] == []
+
+
+def test_a_search_while_another_connection_seals_lists_each_entry_once(office, monkeypatch):
+    """Entries read live, then sealed elsewhere before the blocks are read, are not listed
+    twice (the 审计 page and its export)."""
+    assert audit.seal_step(office, BLOCK, KEEP)
+    expected = [e.seq for e in audit.entries(office, limit=None)]
+    path = office.conn.execute("PRAGMA database_list").fetchone()[2]
+    blocks = audit._blocks
+
+    def sealed_meanwhile(*args, **kwargs):
+        other = sqlite_utils.Database(path)
+        assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
+        other.conn.close()
+        return blocks(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "_blocks", sealed_meanwhile)
+    assert [e.seq for e in audit.entries(office, limit=None)] == expected
+
+
+def test_a_timeline_read_while_another_connection_seals_lists_each_entry_once(
+        office, base, monkeypatch):
+    """The person page's timeline: the record's live entries, sealed elsewhere before its
+    blocks are looked up, are listed once."""
+    rid, acts = base["rid"], ("insert", "update")
+    first_live = office.conn.execute("SELECT min(seq) FROM audit_log WHERE row_id = ?",
+                                     (rid,)).fetchone()[0]
+    expected = audit.record_entries(office, "residents", rid, acts)
+    assert first_live is not None and expected
+    while office.conn.execute("SELECT min(seq) FROM audit_log").fetchone()[0] + BLOCK \
+            <= first_live:   # until the next block to seal holds the record's first entry
+        assert audit.seal_step(office, BLOCK, KEEP)
+    path = office.conn.execute("PRAGMA database_list").fetchone()[2]
+    key, sealing = audit_sealed.row_key, []
+
+    def sealed_meanwhile(row_id: str) -> int:
+        if not sealing:   # once, as the look-up starts: the record's entries leave the tail
+            sealing.append(True)
+            other = sqlite_utils.Database(path)
+            assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
+            other.conn.close()
+        return key(row_id)
+
+    monkeypatch.setattr(audit_sealed, "row_key", sealed_meanwhile)
+    assert audit.record_entries(office, "residents", rid, acts) == expected
+
+
+def test_the_count_while_another_connection_seals_counts_each_entry_once(office, monkeypatch):
+    assert audit.seal_step(office, BLOCK, KEEP)
+    expected = audit.count(office)
+    path = office.conn.execute("PRAGMA database_list").fetchone()[2]
+    has_sealed, sealing = audit._has_sealed, []
+
+    def sealed_meanwhile(db) -> bool:
+        if not sealing:   # once, between the count's reads (seal_step asks this too)
+            sealing.append(True)
+            other = sqlite_utils.Database(path)
+            assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
+            other.conn.close()
+        return has_sealed(db)
+
+    monkeypatch.setattr(audit, "_has_sealed", sealed_meanwhile)
+    assert audit.count(office) == expected
