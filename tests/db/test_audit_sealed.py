@@ -311,6 +311,13 @@ def test_a_block_whose_look_ups_are_edited_is_found(office, base, change):
     db.conn.close()
 
 
+def seal_elsewhere(path: str) -> None:
+    """One block sealed through another connection to the file (the background sync's)."""
+    other = sqlite_utils.Database(path)
+    assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
+    other.conn.close()
+
+
 def test_a_walk_while_another_connection_seals_sees_one_consistent_log(office):
     """The hub sync seals in the background: a block sealed while 校验 walks must not read
     as entries removed (the walk reads blocks and tail from one snapshot)."""
@@ -318,9 +325,7 @@ def test_a_walk_while_another_connection_seals_sees_one_consistent_log(office):
     path = office.conn.execute("PRAGMA database_list").fetchone()[2]
     walking = audit.walk(office)
     assert next(walking)[1] is None                   # the walk has begun
-    other = sqlite_utils.Database(path)
-    assert audit.seal_step(other, BLOCK, KEEP) == BLOCK   # meanwhile, elsewhere
-    other.conn.close()
+    seal_elsewhere(path)   # meanwhile
     assert [p for _s, p in walking if p] == []
     assert [p for _s, p in audit.walk(office) if p] == []
 
@@ -334,9 +339,7 @@ def test_a_search_while_another_connection_seals_lists_each_entry_once(office, m
     blocks = audit._blocks
 
     def sealed_meanwhile(*args, **kwargs):
-        other = sqlite_utils.Database(path)
-        assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
-        other.conn.close()
+        seal_elsewhere(path)
         return blocks(*args, **kwargs)
 
     monkeypatch.setattr(audit, "_blocks", sealed_meanwhile)
@@ -361,9 +364,7 @@ def test_a_timeline_read_while_another_connection_seals_lists_each_entry_once(
     def sealed_meanwhile(row_id: str) -> int:
         if not sealing:   # once, as the look-up starts: the record's entries leave the tail
             sealing.append(True)
-            other = sqlite_utils.Database(path)
-            assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
-            other.conn.close()
+            seal_elsewhere(path)
         return key(row_id)
 
     monkeypatch.setattr(audit_sealed, "row_key", sealed_meanwhile)
@@ -379,9 +380,7 @@ def test_the_count_while_another_connection_seals_counts_each_entry_once(office,
     def sealed_meanwhile(db) -> bool:
         if not sealing:   # once, between the count's reads (seal_step asks this too)
             sealing.append(True)
-            other = sqlite_utils.Database(path)
-            assert audit.seal_step(other, BLOCK, KEEP) == BLOCK
-            other.conn.close()
+            seal_elsewhere(path)
         return has_sealed(db)
 
     monkeypatch.setattr(audit, "_has_sealed", sealed_meanwhile)

@@ -5,6 +5,7 @@ sees it (审计 and 账户 included)."""
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication
@@ -29,6 +30,13 @@ def demo_file(tmp_path_factory):
 def window(qtbot, demo_file, tmp_path):
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_file, path)
+    with _administrators_window(qtbot, path) as win:
+        yield win
+
+
+@contextmanager
+def _administrators_window(qtbot, path):
+    """The window on a demo file, signed in as the demo's administrator."""
     db = open_community_db(path)
     accounts.sign_in(db, "admin", accounts.DEMO_PASSWORD)
     win = MainWindow(db, path)
@@ -83,15 +91,8 @@ def test_every_button_at_the_district_has_its_own_alt_letter(qtbot, tmp_path):
     above, people registered twice), as its administrator sees it."""
     path = tmp_path / "中原区.sqlite"
     build_demo_district(path, communities=2, residents=200, streets=2)
-    db = open_community_db(path)
-    accounts.sign_in(db, "admin", accounts.DEMO_PASSWORD)
-    win = MainWindow(db, path)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    _check_alt_letters(win)
-    win.close()
-    db.close()
+    with _administrators_window(qtbot, path) as win:
+        _check_alt_letters(win)
 
 
 def _check_alt_letters(window) -> None:
