@@ -382,12 +382,18 @@ def seal_step(db: sqlite_utils.Database, block: int | None = None, keep: int | N
 
 def sealable(db: sqlite_utils.Database, block: int | None = None, keep: int | None = None
              ) -> int:
-    """How many live entries seal_step() would seal, block by block, from here."""
+    """How many live entries seal_step() would seal, block by block, from here (none while
+    the oldest live entry is one it cannot seal: an entry edited outside the app, which stays
+    live where walk() reports it)."""
     block, keep = block or SEAL_BLOCK, keep or LIVE_TAIL
     if not _has_sealed(db):
         return 0
     lo, hi = db.conn.execute("SELECT min(seq), max(seq) FROM audit_log").fetchone()
     if lo is None:
+        return 0
+    oldest = db.conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE seq = ?", (lo,)
+                             ).fetchone()
+    if oldest is None or not _sealable(oldest):
         return 0
     return max(0, (hi - lo + 1 - keep) // block * block)
 
@@ -464,7 +470,9 @@ def walk(db: sqlite_utils.Database) -> Iterator[tuple[int, Problem | None]]:
             prev_seq, prev_hash = seq + damaged.missing - 1, stored
             continue
         problem = None
-        if entry_hash(*row[:8]) != stored:
+        if not _sealable(row):   # a value of a type no entry is written with (not hashable)
+            problem = Problem(seq, "edited")
+        elif entry_hash(*row[:8]) != stored:
             problem = Problem(seq, "moved" if _belongs_elsewhere(db, row) else "edited")
         elif seq != prev_seq + 1:
             problem = Problem(seq, "removed", seq - prev_seq - 1)

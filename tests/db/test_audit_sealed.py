@@ -385,3 +385,21 @@ def test_the_count_while_another_connection_seals_counts_each_entry_once(office,
 
     monkeypatch.setattr(audit, "_has_sealed", sealed_meanwhile)
     assert audit.count(office) == expected
+
+
+def test_an_entry_edited_outside_the_app_is_not_offered_for_sealing_again(office):
+    """An entry whose values an editor changed to types the app never writes stays live and
+    walk() reports it as edited (it used to stop with an error); sealing stops before it, and
+    the count of what could be sealed says so instead of offering the same entries forever."""
+    assert audit.sealable(office, BLOCK, KEEP) > 0
+    path = office.conn.execute("PRAGMA database_list").fetchone()[2]
+    oldest = office.conn.execute("SELECT min(seq) FROM audit_log").fetchone()[0]
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET at = CAST('2026-12-06' AS BLOB) WHERE seq = ?", (oldest,))
+    conn.commit()
+    conn.close()
+    assert audit.seal_step(office, BLOCK, KEEP) == 0
+    assert audit.sealable(office, BLOCK, KEEP) == 0
+    problems = [(p.seq, p.kind) for _seq, p in audit.walk(office) if p]
+    assert problems and problems[0] == (oldest, "edited")
