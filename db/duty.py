@@ -5,7 +5,6 @@ values in and out; SQL stays visible."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
 import sqlite_utils
 
@@ -26,26 +25,10 @@ WRITABLE: dict[str, tuple[str, ...]] = {
 }
 
 
-def insert(db: sqlite_utils.Database, table: str, values: dict[str, Any],
-           owner: str | None = None) -> str:
-    return rows.insert(db, table, WRITABLE[table], values, owner=owner)
-
-
-def insert_many(db: sqlite_utils.Database, table: str, new_rows: Sequence[dict[str, Any]],
-                owner: str) -> None:
-    """Bulk insert (each row carries its own id), for demo data."""
-    rows.insert_many(db, table, WRITABLE[table], new_rows, owner)
-
-
-def update(db: sqlite_utils.Database, table: str, row_id: str, values: dict[str, Any]) -> None:
-    rows.update(db, table, WRITABLE[table], row_id, values)
-
-
+_tables = rows.Tables(WRITABLE, live=True)
+insert, insert_many, update, get = (_tables.insert, _tables.insert_many, _tables.update,
+                                    _tables.get)
 soft_delete = rows.soft_delete
-
-
-def get(db: sqlite_utils.Database, table: str, row_id: str) -> Row | None:
-    return rows.get(db, table, row_id, live=True)
 
 
 # --- the trio -----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ feature lets its code write (its WRITABLE or COLUMNS map)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -86,3 +87,28 @@ def get(db: sqlite_utils.Database, table: str, row_id: str, *, live: bool = Fals
     """One row by id (`live`: only if not deleted)."""
     return one(db, f"SELECT * FROM [{table}] WHERE id = ?{' AND deleted = 0' if live else ''}",
                (row_id,))
+
+
+@dataclass(frozen=True)
+class Tables:
+    """One feature's synced tables and the columns its code may write, with insert, bulk
+    insert, update and get bound to them (a db module exposes these as its own)."""
+
+    writable: Mapping[str, Sequence[str]]
+    live: bool = False   # get() finds only rows not deleted
+
+    def insert(self, db: sqlite_utils.Database, table: str, values: dict[str, Any],
+               owner: str | None = None) -> str:
+        return insert(db, table, self.writable[table], values, owner=owner)
+
+    def insert_many(self, db: sqlite_utils.Database, table: str,
+                    new_rows: Sequence[dict[str, Any]], owner: str) -> None:
+        """Bulk insert (each row carries its own id), for demo data."""
+        insert_many(db, table, self.writable[table], new_rows, owner)
+
+    def update(self, db: sqlite_utils.Database, table: str, row_id: str,
+               values: dict[str, Any]) -> None:
+        update(db, table, self.writable[table], row_id, values)
+
+    def get(self, db: sqlite_utils.Database, table: str, row_id: str) -> Row | None:
+        return get(db, table, row_id, live=self.live)
