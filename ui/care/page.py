@@ -46,12 +46,9 @@ from ui.events import AppEvents
 from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.flow import FlowLayout
 from ui.widgets.form import FormDialog
-from ui.widgets.lazy_table import Column
+from ui.widgets.lazy_table import AMBER, GREEN, RED, Column
 from ui.widgets.tables import ROW_ROLE, RowsTableModel, make_table
 
-RED = ("#b71c1c", "#fdecea")
-AMBER = ("#8a5300", "#fff4e0")
-GREEN = ("#1b5e20", "#e8f5e9")
 STATUS_TONE = {"overdue": RED, "absent": AMBER, "due": AMBER, "done": GREEN, "later": None}
 
 FILTERS = [("todo", "今日待访", ("overdue", "absent", "due")),

@@ -34,10 +34,10 @@ from ui.duty.dialogs import (
 from ui.readiness.tabs import CheckpointsTab, SuppliesTab
 from ui.widgets.community_filter import CommunityFilter
 from ui.widgets.form import confirm, run_dialog
-from ui.widgets.lazy_table import Column
+from ui.widgets.lazy_table import RED, Column
 from ui.widgets.tables import RowsTableModel, make_table
 
-CLASH_TONE = ("#b71c1c", "#fdecea")
+CLASH_TONE = RED
 WEEKDAYS = "一二三四五六日"
 
 

@@ -37,10 +37,10 @@ from ui.incidents.dialogs import (
     pick_photos,
 )
 from ui.widgets.community_filter import CommunityFilter, with_community_column
-from ui.widgets.lazy_table import Column, LazyTableModel
+from ui.widgets.lazy_table import RED, Column, LazyTableModel
 from ui.widgets.tables import make_table
 
-OVERDUE = ("#b71c1c", "#fdecea")
+OVERDUE = RED
 ESCALATED = ("#8a4b00", "#fff4e0")
 STATUS_CHOICES = {"": "全部状态", "todo": "未办结", "open": "待处理", "assigned": "处理中",
                   "overdue": "超期未办", "escalated": "已上报区里", "resolved": "已办结待回访",

@@ -36,10 +36,10 @@ from ui.inspections.dialogs import (
 )
 from ui.widgets.community_filter import CommunityFilter
 from ui.widgets.form import run_dialog
-from ui.widgets.lazy_table import Column, LazyTableModel
+from ui.widgets.lazy_table import RED, Column, LazyTableModel
 from ui.widgets.tables import make_table
 
-OVERDUE = ("#b71c1c", "#fdecea")
+OVERDUE = RED
 CLOSED = ("#2e7d32", "")
 
 

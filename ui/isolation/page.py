@@ -51,13 +51,8 @@ from ui.registry.staff_dialog import StaffDialog
 from ui.widgets.community_filter import CommunityFilter, with_community_column
 from ui.widgets.flow import FlowLayout
 from ui.widgets.form import FormDialog
-from ui.widgets.lazy_table import Column
+from ui.widgets.lazy_table import AMBER, GREEN, GREY, RED, Column
 from ui.widgets.tables import ROW_ROLE, RowsTableModel, make_table
-
-RED = ("#b71c1c", "#fdecea")
-AMBER = ("#8a5300", "#fff4e0")
-GREEN = ("#1b5e20", "#e8f5e9")
-GREY = ("#7a8694", "#f4f6f8")
 
 SLOT_TEXT = {"done": "✓ 已查", "due": "待查", "overdue": "逾期未查", "later": "下午再查",
              "none": "—"}

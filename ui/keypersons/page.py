@@ -32,12 +32,8 @@ from ui.events import AppEvents
 from ui.keypersons.dialogs import AssignDialog, ImportListDialog, VerifyDialog
 from ui.widgets import background
 from ui.widgets.community_filter import CommunityFilter
-from ui.widgets.lazy_table import Column, LazyTableModel
+from ui.widgets.lazy_table import GREEN, GREY, RED, Column, LazyTableModel
 from ui.widgets.tables import RowsTableModel, make_table
-
-RED = ("#b71c1c", "#fdecea")
-GREY = ("#6b7280", "#f1f3f5")
-GREEN = ("#1b5e20", "#e8f5e9")
 
 
 def _tone(r: dict) -> tuple[str, str] | None:

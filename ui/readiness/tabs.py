@@ -25,10 +25,10 @@ from ui.readiness.dialogs import (
     SupplyDialog,
 )
 from ui.widgets.form import run_dialog
-from ui.widgets.lazy_table import Column
+from ui.widgets.lazy_table import RED, Column
 from ui.widgets.tables import RowsTableModel, make_table
 
-LOW_TONE = ("#b71c1c", "#fdecea")
+LOW_TONE = RED
 
 
 def with_community(db: sqlite_utils.Database, columns: list[Column]) -> list[Column]:

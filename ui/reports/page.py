@@ -30,11 +30,11 @@ from ui import access
 from ui.events import AppEvents
 from ui.isolation.dialogs import date_edit, picked_date
 from ui.widgets.community_filter import CommunityFilter
-from ui.widgets.lazy_table import Column
+from ui.widgets.lazy_table import RED, Column
 from ui.widgets.shown import ReadWhenShown
 from ui.widgets.tables import RowsTableModel, make_table
 
-MISSING_TONE = ("#b71c1c", "#fdecea")
+MISSING_TONE = RED
 SUM_TONE = ("#1f2d3d", "#e8eef5")
 
 

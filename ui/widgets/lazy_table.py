@@ -12,6 +12,12 @@ from PySide6.QtGui import QColor
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
 
+# The cell tones every list uses, (foreground, background): a Column's tone returns one.
+RED = ("#b71c1c", "#fdecea")     # overdue, missing, too low, a clash
+AMBER = ("#8a5300", "#fff4e0")   # due, needs a look
+GREEN = ("#1b5e20", "#e8f5e9")   # done
+GREY = ("#7a8694", "#f4f6f8")    # not started, ended
+
 
 @dataclass(frozen=True)
 class Column:
