@@ -44,7 +44,11 @@ def community_title(name: str) -> str:
     return f"{name}疫情防控工作日报"
 
 
-def district_title(name: str) -> str:
+def district_title(name: str, table: reports.DayTable | None = None) -> str:
+    """The summary's title; one street's communities alone (a filter, a 街道 account) are
+    titled with their street, not as the whole district's."""
+    if table is not None and not table.whole and len(table.streets) == 1:
+        name += table.streets[0].street
     return f"{name}各社区疫情防控工作日报汇总表"
 
 
@@ -159,14 +163,14 @@ def _table_rows(table: reports.DayTable) -> tuple[list[list[str]], list[int], li
 def render_district(table: reports.DayTable, district: str) -> bytes:
     """One landscape A4 page: every community's figures by street, 未报 in red, street sums
     and the district's total, the returnees by origin under it."""
-    c, buffer = new_canvas(district_title(district), f"{table.day.isoformat()} 日报汇总")
+    title = district_title(district, table)
+    c, buffer = new_canvas(title, f"{table.day.isoformat()} 日报汇总")
     page_w, page_h = landscape(A4)
     c.setPageSize((page_w, page_h))
     p = pen(c)
     left, width = 20 * mm, page_w - 40 * mm
     y = page_h - 20 * mm - SIZE_2
-    p.text(page_w / 2, y, district_title(district), p.fit(district_title(district), width,
-                                                           SIZE_2, 14, "title"),
+    p.text(page_w / 2, y, title, p.fit(title, width, SIZE_2, 14, "title"),
            role="title", align="center")
     y -= SIZE_3 * 1.8
     p.text(left, y, f"日期：{cn_date(table.day)}", SIZE_SMALL_4)
@@ -224,7 +228,7 @@ def write_xlsx(db: sqlite_utils.Database, path: str | os.PathLike[str],
     path = Path(path)
     if accounts.at_district(db):
         table = reports.district_table(db, day, community_ids)
-        title = district_title(_district_name(db))
+        title = district_title(_district_name(db), table)
         header = ["街道", "社区", *(label for _k, label in reports.FIGURES)]
         body: list[tuple[list[object], str]] = []
         for group in table.streets:

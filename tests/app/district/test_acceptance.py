@@ -126,8 +126,11 @@ def test_the_daily_summary_names_only_the_whole_districts_sum_so(district_path, 
                          *(("--user", user) if user else ()), *narrow)
         assert code == 0, said
         rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-        return next(r[:2] for r in rows if r[1] == "合计")
+        return rows[0][0], next(r[:2] for r in rows if r[1] == "合计")
 
-    assert total("admin") == ("全区", "合计")
-    assert total("jiedao1") == (None, "合计")                 # its street's sum, not 全区
-    assert total("admin", "--street", "建设路街道") == (None, "合计")
+    assert total("admin") == ("中原区各社区疫情防控工作日报汇总表", ("全区", "合计"))
+    title, sums = total("jiedao1")
+    assert sums == (None, "合计")                          # its street's sum, not 全区
+    assert title.startswith("中原区") and "街道各社区" in title   # titled with its street
+    assert total("admin", "--street", "建设路街道") == (
+        "中原区建设路街道各社区疫情防控工作日报汇总表", (None, "合计"))
